@@ -1,0 +1,111 @@
+# fdwcopy: one TOOLS list drives the build; see README.md.
+# Targets: all (default), check, demo, deps, bench, man, install, uninstall, clean.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BINDIR     = $(PREFIX)/bin
+MANDIR     = $(PREFIX)/share/man
+DATADIR    = $(PREFIX)/share/fdwcopy
+
+TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter
+SCRIPTS   := fdwcopy pgsandbox
+MK_FRAGMENTS := $(wildcard scripts/*.mk)
+
+CXX       ?= g++
+CXXFLAGS  ?= -O2 -g
+CXXFLAGS  += -std=c++17 -Wall -Wextra -Ilib -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
+             -DFDWCOPY_VERSION='"$(VERSION)"'
+LDLIBS    := -lpq -lboost_program_options -lboost_filesystem -lpthread
+
+# Tools whose source exists yet (all of them once every issue has landed).
+BUILT_TOOLS   := $(filter $(patsubst tools/%.cpp,%,$(wildcard tools/*.cpp)),$(TOOLS))
+BUILT_SCRIPTS := $(filter $(patsubst scripts/%,%,$(wildcard scripts/*)),$(SCRIPTS))
+
+LIB_SRC   := $(wildcard lib/*.cpp)
+LIB_OBJ   := $(patsubst lib/%.cpp,build/lib/%.o,$(LIB_SRC))
+LIB       := build/libfdwcopy.a
+UNIT_SRC  := $(wildcard tests/unit/*_test.cpp)
+UNIT_OBJ  := $(patsubst tests/unit/%.cpp,build/unit/%.o,$(UNIT_SRC))
+UNIT_BIN  := build/unit-tests
+
+BINS      := $(addprefix bin/,$(BUILT_TOOLS) $(BUILT_SCRIPTS))
+MANPAGES  := $(wildcard man/*.[1-8])
+
+DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
+                libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
+                postgresql-15 postgresql-client-15 time
+
+.PHONY: all check unit cli demo deps bench man install uninstall clean
+.DELETE_ON_ERROR:
+
+all: $(BINS)
+
+build/lib/%.o: lib/%.cpp $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+bin/%: tools/%.cpp $(LIB) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bin/%: scripts/%
+	@mkdir -p $(@D)
+	cp $< $@ && chmod 755 $@
+
+build/unit/%.o: tests/unit/%.cpp $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(UNIT_BIN): $(UNIT_OBJ) $(LIB)
+	$(CXX) $(CXXFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS) -lgtest -lgtest_main
+
+# deps: install the Debian packages that are missing (as root); silent when all
+# are present.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing:" $$missing; \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "make deps: run as root to install packages" >&2; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+unit: $(UNIT_BIN)
+
+# check: GoogleTest unit tests, then the bats end-to-end tests; the last line is
+# "N passed, N failed" for both suites together.
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@tests/run-all $(UNIT_BIN) tests/cli
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/bench $(if $(SCALE),--scale $(SCALE)) $(if $(JOBS),--jobs $(JOBS))
+
+man:
+	@for m in $(MANPAGES); do man -l -Tutf8 $$m >/dev/null 2>&1 || echo "bad man page: $$m"; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(if $(MK_FRAGMENTS),install -m 644 $(MK_FRAGMENTS) $(DESTDIR)$(DATADIR)/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BUILT_TOOLS) $(BUILT_SCRIPTS))
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf bin build

@@ -1,0 +1,44 @@
+// Command-line handling shared by every tool, on Boost.Program_options:
+// --help / --version to stdout (exit 0), -v/--verbose, -q/--quiet, and usage
+// errors as "tool: error: ..." + 'Try "tool --help" for more information.' (exit 2),
+// as PostgreSQL's client programs do.
+#pragma once
+#include <boost/program_options.hpp>
+
+#include <string>
+
+namespace fdwcopy {
+
+namespace po = boost::program_options;
+
+class Cli {
+public:
+    // name: the tool; summary: one sentence for the top of --help;
+    // usage: lines after "Usage:" (e.g. "schema-split [OPTION]... < dump.sql").
+    Cli(std::string name, std::string summary, std::string usage);
+
+    po::options_description options{"Options", 95};
+    po::options_description connection{"Connection options", 95};
+    po::positional_options_description positional;
+    po::variables_map vm;
+    // Extra text printed after the option groups (e.g. exit status, examples).
+    std::string epilog;
+
+    // Parses argv. Returns -1 when the tool should go on, or the exit code to
+    // return from main now (0 after --help/--version, 2 after a usage error).
+    // Also calls log_init and sets the verbosity from -v/-q.
+    int parse(int argc, char** argv);
+
+    // Prints a usage error and returns 2.
+    int usage_error(const std::string& msg) const;
+    bool has(const char* opt) const { return vm.count(opt) > 0 && !vm[opt].defaulted(); }
+
+private:
+    std::string name_, summary_, usage_;
+};
+
+// Standard "--source"/"--target" options with their environment fallbacks.
+void add_source_option(Cli& cli, std::string* dest);
+void add_target_option(Cli& cli, std::string* dest);
+
+}  // namespace fdwcopy

@@ -1,0 +1,98 @@
+// libpq RAII wrappers (see conn.h).
+#include "conn.h"
+
+#include <cstdlib>
+
+namespace fdwcopy {
+
+namespace {
+std::string chomp(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+}  // namespace
+
+std::string mask_conninfo(const std::string& conninfo) {
+    if (conninfo.empty()) return conninfo;
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+    if (!opts) {
+        if (err) PQfreemem(err);
+        return "(unparsable conninfo)";
+    }
+    std::string out;
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+        if (!o->val) continue;
+        std::string kw = o->keyword;
+        std::string val = kw == "password" ? "****" : o->val;
+        std::string quoted;
+        for (char c : val) {
+            if (c == '\'' || c == '\\') quoted += '\\';
+            quoted += c;
+        }
+        if (!out.empty()) out += ' ';
+        out += kw + "='" + quoted + "'";
+    }
+    PQconninfoFree(opts);
+    return out;
+}
+
+std::string resolve_conninfo(const std::string& value, const char* env_name) {
+    if (!value.empty()) return value;
+    if (env_name) {
+        const char* v = std::getenv(env_name);
+        if (v && *v) return v;
+    }
+    return {};
+}
+
+std::string result_error(PGconn* conn, const PGresult* res) {
+    std::string msg;
+    if (res) msg = PQresultErrorMessage(res);
+    if (msg.empty() && conn) msg = PQerrorMessage(conn);
+    return chomp(msg);
+}
+
+Connection::Connection(const std::string& conninfo, const std::string& role) : role_(role) {
+    // With expand_dbname the dbname value may be a whole conninfo or URI, and
+    // keywords after it override earlier ones: application_name comes first so a
+    // user-given application_name wins.
+    const std::string app = program_name();
+    const char* keys[] = {"application_name", "dbname", nullptr};
+    const char* vals[] = {app.c_str(), conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
+    conn_.reset(PQconnectdbParams(keys, vals, 1));
+    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+        std::string msg = conn_ ? chomp(PQerrorMessage(conn_.get())) : "out of memory";
+        throw Error("could not connect to " + role + ": " + msg);
+    }
+}
+
+std::string Connection::error_message() const { return chomp(PQerrorMessage(conn_.get())); }
+
+Result Connection::exec(const std::string& sql) {
+    Result r(PQexec(conn_.get(), sql.c_str()));
+    auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        throw Error(role_ + ": " + result_error(conn_.get(), r.get()));
+    return r;
+}
+
+Result Connection::exec_params(const std::string& sql, const std::vector<std::string>& params) {
+    std::vector<const char*> vals;
+    vals.reserve(params.size());
+    for (auto& p : params) vals.push_back(p.c_str());
+    Result r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(vals.size()), nullptr,
+                          vals.data(), nullptr, nullptr, 0));
+    auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        throw Error(role_ + ": " + result_error(conn_.get(), r.get()));
+    return r;
+}
+
+std::string Connection::scalar(const std::string& sql, const std::vector<std::string>& params) {
+    Result r = params.empty() ? exec(sql) : exec_params(sql, params);
+    if (PQntuples(r.get()) < 1) throw Error(role_ + ": query returned no rows");
+    return PQgetvalue(r.get(), 0, 0);
+}
+
+}  // namespace fdwcopy

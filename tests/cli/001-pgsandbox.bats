@@ -1,0 +1,41 @@
+#!/usr/bin/env bats
+# The throwaway-cluster harness itself: clusters start on distinct ports with
+# postgres_fdw available, and stop leaves no process and no directory behind.
+
+load ../lib/pgsandbox
+
+setup() {
+	SB=$(mktemp -d /tmp/pgsb-test.XXXXXX)
+}
+
+teardown() {
+	"$REPO_ROOT/scripts/pgsandbox" stop "$SB"
+}
+
+@test "pgsandbox starts two clusters on distinct ports with postgres_fdw" {
+	run "$REPO_ROOT/scripts/pgsandbox" start "$SB" one two
+	[ "$status" -eq 0 ]
+	p1=$("$REPO_ROOT/scripts/pgsandbox" port "$SB" one)
+	p2=$("$REPO_ROOT/scripts/pgsandbox" port "$SB" two)
+	[ "$p1" != "$p2" ]
+	c1=$("$REPO_ROOT/scripts/pgsandbox" conninfo "$SB" one)
+	psql -X -q -d "$c1" -Atc "CREATE EXTENSION postgres_fdw; SELECT current_setting('fsync')" >"$SB/out"
+	[ "$(cat "$SB/out")" = "off" ]
+	psql -X -d "$c1" -Atc "SHOW listen_addresses" >"$SB/out"
+	[ "$(cat "$SB/out")" = "" ]
+}
+
+@test "pgsandbox stop leaves no server process and removes the directory" {
+	"$REPO_ROOT/scripts/pgsandbox" start "$SB" one >/dev/null
+	pid=$(head -1 "$SB/one/postmaster.pid")
+	kill -0 "$pid"
+	"$REPO_ROOT/scripts/pgsandbox" stop "$SB"
+	! kill -0 "$pid" 2>/dev/null
+	[ ! -e "$SB" ]
+}
+
+@test "pgsandbox: unknown command exits 2" {
+	run "$REPO_ROOT/scripts/pgsandbox" frobnicate
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'unknown command "frobnicate"'* ]]
+}

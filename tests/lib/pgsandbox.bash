@@ -1,0 +1,45 @@
+# Bats helpers: throwaway clusters per test file, built on scripts/pgsandbox.
+#   setup_file()    { pgsb_start src dst; }
+#   teardown_file() { pgsb_stop; }
+# Then: pgsb_conninfo src [dbname], pgsb_port src, psql_on src [dbname] -c ...
+# PGSB_DIR is exported so tests (which run in subshells) can find the clusters.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export PATH="$REPO_ROOT/bin:$PATH"
+FIXTURES="$REPO_ROOT/tests/fixtures"
+PAGILA_DIR="$REPO_ROOT/../shared/fixtures/pagila"
+[ -d "$PAGILA_DIR" ] || PAGILA_DIR="$REPO_ROOT/tests/fixtures/pagila"
+
+pgsb_start() {
+	PGSB_DIR=$(mktemp -d /tmp/pgsb.XXXXXX)
+	export PGSB_DIR
+	"$REPO_ROOT/scripts/pgsandbox" start "$PGSB_DIR" "$@" >/dev/null
+}
+
+pgsb_stop() {
+	[ -n "${PGSB_DIR:-}" ] && "$REPO_ROOT/scripts/pgsandbox" stop "$PGSB_DIR"
+}
+
+pgsb_conninfo() { "$REPO_ROOT/scripts/pgsandbox" conninfo "$PGSB_DIR" "$@"; }
+pgsb_port() { "$REPO_ROOT/scripts/pgsandbox" port "$PGSB_DIR" "$1"; }
+
+# psql_on CLUSTER [DBNAME] ARGS...: quiet psql, stops on the first error.
+psql_on() {
+	local c=$1 db=postgres
+	shift
+	if [ $# -gt 0 ] && [[ $1 != -* ]]; then db=$1; shift; fi
+	psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo "$c" "$db")" "$@"
+}
+
+# load_pagila CLUSTER DBNAME: creates DBNAME and loads the pagila fixture.
+load_pagila() {
+	psql_on "$1" -c "CREATE DATABASE $2"
+	psql_on "$1" "$2" -f "$PAGILA_DIR/pagila-schema.sql" >/dev/null
+	psql_on "$1" "$2" -f "$PAGILA_DIR/pagila-data.sql" >/dev/null
+}
+
+# schema_of CLUSTER DBNAME: pg_dump --schema-only without the \restrict lines
+# (whose key is random per dump).
+schema_of() {
+	pg_dump --schema-only -d "$(pgsb_conninfo "$1" "$2")" | grep -v '^\\\(un\)\?restrict '
+}
