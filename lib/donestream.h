@@ -25,9 +25,11 @@ constexpr uint32_t kPgConstraintOid = 2606;
 //                  pg_constraint.oid of the constraint
 //   3 type         "INDEX" or "CONSTRAINT", as in the TOC entry's type
 //   4 schema       namespace of the object (unescaped text)
-//   5 name         the index name or the constraint name, as in the TOC entry
-// (catalog_oid, object_oid) identifies the entry; type, schema and name are for
-// people and for a consistency check. For a PRIMARY KEY or UNIQUE constraint
+//   5 name         the index name, or the constraint name (the TOC entry's tag of
+//                  a CONSTRAINT is "table constraint"; this field has only the
+//                  constraint's name)
+// (catalog_oid, object_oid) identifies the entry: readers match TOC entries on
+// that pair only; type, schema and name are for people. For a PRIMARY KEY or UNIQUE constraint
 // index-build writes only the CONSTRAINT line (pg_dump has no INDEX entry for
 // the index behind a constraint).
 struct DoneEntry {
