@@ -263,8 +263,9 @@ fdwcopy_args = $(if $(strip $1), $(strip $1))
 fdwcopy_partitions_sql = COPY (SELECT c.oid, n.nspname, p.relname FROM pg_class c CROSS JOIN LATERAL pg_partition_ancestors(c.oid) AS a (relid) JOIN pg_class p ON p.oid = a.relid JOIN pg_namespace n ON n.oid = p.relnamespace WHERE c.relispartition AND c.relkind = 'r' AND p.oid <> c.oid ORDER BY 1, 2, 3) TO STDOUT
 fdwcopy_pgsource = PGPASSWORD="$$FDWCOPY_SOURCE_PASSWORD"
 fdwcopy_pgtarget = PGPASSWORD="$$FDWCOPY_TARGET_PASSWORD"
-fdwcopy_map = $(if $(filter keep,$(FDW_MAP)),--keep-unmapped,--map $(if $(FDW_MAP),$(FDW_MAP),$(fdwcopy_w)/empty.map))
-fdwcopy_map_file = $(if $(filter keep,$(FDW_MAP)),,$(if $(FDW_MAP),$(FDW_MAP),$(fdwcopy_w)/empty.map))
+# FDW_MAP unset: an empty map, so that fdw-rewrite refuses every server (exit 3).
+fdwcopy_map_file = $(if $(filter-out keep,$(FDW_MAP)),$(FDW_MAP),$(fdwcopy_w)/empty.map)
+fdwcopy_map = --map $(fdwcopy_map_file)$(if $(filter keep,$(FDW_MAP)), --keep-unmapped)
 fdwcopy_fail = { rm -f $@.tmp; echo "fdwcopy.mk: error: $1 failed (see above); run make again to resume" >&2; exit 1; }
 
 # $(call fdwcopy_copy,KEY,WHAT): copy-table for the work line in items/KEY.item;
