@@ -1,0 +1,507 @@
+// index-build's scheduler and event loop (see indexbuild.h).
+//
+// Per table, once all its parts are in:
+//   1. drop   (rerun only) objects on the target that plan_object says to rebuild;
+//   2. build  one job per index, all at once on free connections, each
+//             CREATE INDEX in its own transaction (they share the table's SHARE lock);
+//   3. finish one job, after the table's last build: for each object its
+//             ADD CONSTRAINT ... USING INDEX / CLUSTER ON / REPLICA IDENTITY ...
+//             in one transaction (these take stronger locks, which would wait
+//             for or deadlock with builds still running), then ANALYZE.
+// Drop and finish jobs go to the front of the queue, builds to the back, so
+// tables finish (and their done lines come out) as early as possible.
+#include "indexbuild.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "conn.h"
+#include "indexcatalog.h"
+#include "log.h"
+#include "quote.h"
+
+namespace fdwcopy {
+
+PartTracker::Added PartTracker::add(const WorkItem& w) {
+    auto [it, fresh] = tables_.try_emplace(w.oid);
+    Parts& p = it->second;
+    if (fresh) {
+        p.label = w.schema + "." + w.name;
+        p.parts = w.parts;
+        p.seen.assign(static_cast<size_t>(w.parts), false);
+    }
+    if (w.parts != p.parts) return Added::Mismatch;
+    if (p.seen[static_cast<size_t>(w.part - 1)]) return Added::Duplicate;
+    p.seen[static_cast<size_t>(w.part - 1)] = true;
+    return ++p.count == p.parts ? Added::Complete : Added::Incomplete;
+}
+
+std::vector<std::string> PartTracker::incomplete() const {
+    std::vector<std::string> out;
+    for (auto& [oid, p] : tables_)
+        if (p.count < p.parts)
+            out.push_back(p.label + " (" + std::to_string(p.count) + " of " + std::to_string(p.parts) + " parts)");
+    return out;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+std::string secs(double s) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f s", s);
+    return b;
+}
+
+// A statement's failure: the statement, the server's (or libpq's) message and detail.
+struct Failure {
+    std::string statement, message, detail;
+};
+
+// A unit of work on one connection: its statements in order (inside BEGIN ...
+// COMMIT when transaction), cleanup statements run (errors ignored) after a
+// failure, and the callback that gets the outcome.
+struct Unit {
+    std::vector<std::string> stmts;
+    bool transaction = false;
+    std::vector<std::string> cleanup;
+    std::function<void(const Failure*)> done;  // called with nullptr on success
+    std::function<void()> started;             // optional: a connection took it up
+};
+using Job = std::deque<Unit>;
+
+void notice_to_log(void*, const char* msg) {
+    std::string m = msg;
+    while (!m.empty() && m.back() == '\n') m.pop_back();
+    log_verbose("target: " + m);
+}
+
+
+struct ObjState {
+    IndexDef def;
+    ObjectPlan plan;
+    bool failed = false;  // could not drop what was in the way: not built
+    bool built = false;   // the index exists (built now, or kept from a previous run)
+    Clock::time_point start;
+};
+
+struct TableState {
+    std::string schema, table;
+    std::vector<ObjState> objs;
+    int pending_builds = 0;
+    Clock::time_point start = Clock::now();
+};
+
+class Engine {
+public:
+    explicit Engine(const IndexBuildOptions& o) : o_(o) {}
+    int run();
+
+private:
+    struct Slot {
+        std::unique_ptr<Connection> conn;
+        bool dead = false;
+        Job job;                       // current unit first; empty = idle
+        std::deque<std::string> todo;  // statements of the current unit not sent yet
+        bool recovering = false;       // running ROLLBACK / cleanup after a failure
+        std::string sent;              // statement in flight
+        std::unique_ptr<Failure> failure;     // the unit's failure
+        std::unique_ptr<Failure> stmt_error;  // the statement in flight's error
+        bool busy() const { return !job.empty(); }
+    };
+
+    const IndexBuildOptions& o_;
+    std::map<uint32_t, TableIndexes> catalog_;
+    TargetIndexes existing_;
+    std::vector<Slot> slots_;
+    std::deque<Job> queue_;
+    std::map<uint32_t, TableState> tables_;  // node-based: pointers stay valid
+    PartTracker parts_;
+    int failures_ = 0, created_ = 0;
+    std::string setup_sql_;
+
+    std::unique_ptr<Connection> connect_target();
+    void on_line(const std::string& line);
+    void start_table(uint32_t oid, const WorkItem& w);
+    void schedule_builds(TableState& t);
+    void schedule_finish(TableState& t);
+    void emit_done(const IndexDef& d);
+    void fail(const std::string& msg, const Failure& f);
+    void dispatch();
+    void start_unit(Slot& s);
+    void send_next(Slot& s);
+    void on_readable(Slot& s);
+    void statement_finished(Slot& s);
+    void finish_unit(Slot& s);
+    void connection_lost(Slot& s);
+    bool any_busy() const;
+};
+
+std::unique_ptr<Connection> Engine::connect_target() {
+    auto c = std::make_unique<Connection>(o_.target, "target");
+    PQsetNoticeProcessor(c->get(), notice_to_log, nullptr);
+    c->exec(setup_sql_);
+    return c;
+}
+
+void Engine::emit_done(const IndexDef& d) {
+    ++created_;
+    if (!write_all(o_.out_fd, format_done_line(d.done_entry()) + "\n"))
+        throw Error(std::string("could not write the done stream: ") + std::strerror(errno));
+}
+
+void Engine::fail(const std::string& msg, const Failure& f) {
+    ++failures_;
+    log_error(msg + ": " + f.message);
+    if (!f.detail.empty()) log_detail(f.detail);
+    if (!f.statement.empty()) log_detail("statement: " + f.statement);
+}
+
+void Engine::on_line(const std::string& raw) {
+    std::string line = raw;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') return;
+    ItemResult r;
+    try {
+        r = parse_result_line(line);
+    } catch (const Error& e) {
+        ++failures_;
+        log_error(std::string("invalid input line: ") + e.what());
+        return;
+    }
+    if (r.item.kind != "table") return;  // sequences and large objects have no indexes
+    switch (parts_.add(r.item)) {
+    case PartTracker::Added::Incomplete: break;
+    case PartTracker::Added::Complete: start_table(r.item.oid, r.item); break;
+    case PartTracker::Added::Duplicate:
+        log_warning("table " + r.item.label() + " arrived twice; the repeat is ignored");
+        break;
+    case PartTracker::Added::Mismatch:
+        ++failures_;
+        log_error("table " + r.item.label() + ": its part count differs from its first part's; line ignored");
+        break;
+    }
+}
+
+void Engine::start_table(uint32_t oid, const WorkItem& w) {
+    TableState& t = tables_[oid];
+    t.schema = w.schema;
+    t.table = w.name;
+    auto it = catalog_.find(oid);
+    if (it != catalog_.end()) {
+        t.schema = it->second.schema;
+        t.table = it->second.table;
+        for (auto& d : it->second.indexes) {
+            auto e = existing_.find({d.schema, d.index});
+            ObjState s;
+            s.def = d;
+            s.plan = plan_object(d, e == existing_.end() ? nullptr : &e->second);
+            t.objs.push_back(std::move(s));
+        }
+    }
+    log_verbose("table " + quote_qualified(t.schema, t.table) + " is in: " + std::to_string(t.objs.size()) +
+                " index(es) to create");
+    Job drops;
+    for (auto& s : t.objs) {
+        ObjState* obj = &s;
+        for (auto& stmt : s.plan.drop) {
+            log_info("rebuilding " + s.def.label() +
+                     ": the target's index of that name is not valid or not the source's");
+            drops.push_back(Unit{{stmt}, false, {}, [this, obj](const Failure* f) {
+                                     if (f && !obj->failed) {
+                                         obj->failed = true;
+                                         fail("could not drop the target's " + obj->def.label() + " to rebuild it", *f);
+                                     }
+                                 }, nullptr});
+        }
+    }
+    if (drops.empty()) {
+        schedule_builds(t);
+        return;
+    }
+    TableState* tp = &t;
+    drops.back().done = [this, tp, prev = drops.back().done](const Failure* f) {
+        prev(f);
+        schedule_builds(*tp);
+    };
+    queue_.push_front(std::move(drops));
+}
+
+void Engine::schedule_builds(TableState& t) {
+    TableState* tp = &t;
+    for (auto& s : t.objs) {
+        if (s.failed) continue;
+        if (!s.plan.build) {  // kept from a previous run
+            s.built = true;
+            continue;
+        }
+        ++t.pending_builds;
+        ObjState* obj = &s;
+        BuildStep b = build_step(s.def);
+        Unit u{std::move(b.stmts), b.transaction, {}, nullptr, [obj]() { obj->start = Clock::now(); }};
+        u.done = [this, tp, obj](const Failure* f) {
+            if (f) {
+                fail("could not create " + obj->def.label(), *f);
+            } else {
+                obj->built = true;
+                log_verbose("built " + obj->def.label() + " in " + secs(since(obj->start)));
+                if (finish_statements(obj->def).empty()) emit_done(obj->def);
+            }
+            if (--tp->pending_builds == 0) schedule_finish(*tp);
+        };
+        Job j;
+        j.push_back(std::move(u));
+        queue_.push_back(std::move(j));
+    }
+    if (t.pending_builds == 0) schedule_finish(t);
+}
+
+void Engine::schedule_finish(TableState& t) {
+    Job j;
+    for (auto& s : t.objs) {
+        if (!s.built) continue;
+        auto stmts = finish_statements(s.def, s.plan.constraint_exists);
+        if (stmts.empty()) {
+            if (s.plan.reused()) emit_done(s.def);  // built ones were written when built
+            continue;
+        }
+        ObjState* obj = &s;
+        j.push_back(Unit{std::move(stmts), true, {cleanup_statement(s.def)}, [this, obj](const Failure* f) {
+                             if (f) fail("could not create " + obj->def.label(), *f);
+                             else emit_done(obj->def);
+                         }, nullptr});
+    }
+    const std::string table = quote_qualified(t.schema, t.table);
+    if (o_.analyze)
+        j.push_back(Unit{{"ANALYZE " + table}, false, {}, [this, table](const Failure* f) {
+                             if (f) fail("could not analyze table " + table, *f);
+                         }, nullptr});
+    if (j.empty()) return;
+    TableState* tp = &t;
+    j.back().done = [tp, table, prev = j.back().done](const Failure* f) {
+        prev(f);
+        log_verbose("table " + table + " done in " + secs(since(tp->start)));
+    };
+    queue_.push_front(std::move(j));
+}
+
+bool Engine::any_busy() const {
+    for (auto& s : slots_)
+        if (s.busy()) return true;
+    return false;
+}
+
+void Engine::dispatch() {
+    for (auto& s : slots_) {
+        if (queue_.empty()) return;
+        if (s.dead || s.busy()) continue;
+        s.job = std::move(queue_.front());
+        queue_.pop_front();
+        start_unit(s);
+    }
+    // No connection left: fail what is queued rather than wait forever.
+    bool alive = false;
+    for (auto& s : slots_) alive = alive || !s.dead;
+    while (!alive && !queue_.empty()) {
+        Job j = std::move(queue_.front());
+        queue_.pop_front();
+        while (!j.empty()) {
+            Unit u = std::move(j.front());
+            j.pop_front();
+            Failure f{u.stmts.empty() ? std::string() : u.stmts.back(), "no connection to the target is left", {}};
+            if (u.done) u.done(&f);
+        }
+    }
+}
+
+void Engine::start_unit(Slot& s) {
+    Unit& u = s.job.front();
+    if (u.started) u.started();
+    s.todo.assign(u.stmts.begin(), u.stmts.end());
+    if (u.transaction) {
+        s.todo.push_front("BEGIN");
+        s.todo.push_back("COMMIT");
+    }
+    s.recovering = false;
+    s.failure.reset();
+    send_next(s);
+}
+
+void Engine::send_next(Slot& s) {
+    if (s.todo.empty()) {
+        finish_unit(s);
+        return;
+    }
+    s.sent = s.todo.front();
+    s.todo.pop_front();
+    s.stmt_error.reset();
+    if (log_verbosity() >= 2) log_verbose("target: " + s.sent);
+    if (!PQsendQuery(s.conn->get(), s.sent.c_str())) {
+        s.stmt_error = std::make_unique<Failure>(Failure{s.sent, s.conn->error_message(), {}});
+        statement_finished(s);
+    }
+}
+
+void Engine::on_readable(Slot& s) {
+    PGconn* c = s.conn->get();
+    if (!PQconsumeInput(c)) {
+        if (!s.stmt_error) s.stmt_error = std::make_unique<Failure>(Failure{s.sent, s.conn->error_message(), {}});
+        if (PQstatus(c) == CONNECTION_BAD) {
+            statement_finished(s);
+            return;
+        }
+    }
+    while (!PQisBusy(c)) {
+        Result r(PQgetResult(c));
+        if (!r) {
+            statement_finished(s);
+            return;
+        }
+        auto st = PQresultStatus(r.get());
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !s.stmt_error) {
+            const char* primary = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+            const char* detail = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_DETAIL);
+            s.stmt_error = std::make_unique<Failure>(
+                Failure{s.sent, primary ? std::string(primary) : result_error(c, r.get()), detail ? detail : ""});
+        }
+    }
+}
+
+void Engine::statement_finished(Slot& s) {
+    if (PQstatus(s.conn->get()) == CONNECTION_BAD) {
+        connection_lost(s);
+        return;
+    }
+    if (s.stmt_error && !s.recovering) {
+        s.failure = std::move(s.stmt_error);
+        s.recovering = true;
+        s.todo.clear();
+        if (PQtransactionStatus(s.conn->get()) != PQTRANS_IDLE) s.todo.push_back("ROLLBACK");
+        const Unit& u = s.job.front();
+        s.todo.insert(s.todo.end(), u.cleanup.begin(), u.cleanup.end());
+    }
+    send_next(s);
+}
+
+void Engine::finish_unit(Slot& s) {
+    Unit u = std::move(s.job.front());
+    s.job.pop_front();
+    std::unique_ptr<Failure> f = std::move(s.failure);
+    if (u.done) u.done(f.get());
+    if (!s.job.empty()) start_unit(s);
+}
+
+void Engine::connection_lost(Slot& s) {
+    Failure lost{s.sent, "connection to the target lost: " + s.conn->error_message(), {}};
+    if (s.stmt_error && !s.stmt_error->message.empty()) lost.message = s.stmt_error->message;
+    Job j = std::move(s.job);
+    s.job.clear();
+    s.todo.clear();
+    try {
+        s.conn = connect_target();
+        log_warning("lost a target connection; reconnected");
+    } catch (const Error& e) {
+        s.dead = true;
+        log_warning(std::string("lost a target connection, and ") + e.what());
+    }
+    bool first = true;
+    for (auto& u : j) {
+        Failure f = lost;
+        if (!first) f.statement = u.stmts.empty() ? std::string() : u.stmts.back();
+        first = false;
+        if (u.done) u.done(&f);
+    }
+}
+
+int Engine::run() {
+    auto t0 = Clock::now();
+    {
+        Connection src(o_.source, "source");
+        begin_source_transaction(src, o_.snapshot);
+        catalog_ = load_index_catalog(src);
+        src.exec("COMMIT");
+    }
+    int jobs = std::max(1, o_.jobs);
+    setup_sql_ = "SELECT pg_catalog.set_config('search_path', '', false); "
+                 "SET maintenance_work_mem = '" + std::to_string(session_work_mem_kb(o_.maintenance_work_mem, jobs)) +
+                 "kB'; SET max_parallel_maintenance_workers = " + std::to_string(o_.parallel_workers) +
+                 "; SET statement_timeout = 0; SET lock_timeout = 0; "
+                 "SET idle_in_transaction_session_timeout = 0; SET client_min_messages = warning; "
+                 "SET default_tablespace = ''";
+    slots_.resize(static_cast<size_t>(jobs));
+    for (auto& s : slots_) s.conn = connect_target();
+    existing_ = probe_target_indexes(*slots_[0].conn);
+    log_verbose(std::to_string(catalog_.size()) + " source table(s) with indexes, " +
+                std::to_string(existing_.size()) + " index(es) already on the target");
+
+    std::string buf;
+    bool eof = false;
+    std::vector<pollfd> fds;
+    std::vector<Slot*> fd_slot;
+    while (!eof || !queue_.empty() || any_busy()) {
+        dispatch();
+        fds.clear();
+        fd_slot.clear();
+        if (!eof) {
+            fds.push_back({o_.in_fd, POLLIN, 0});
+            fd_slot.push_back(nullptr);
+        }
+        for (auto& s : slots_) {
+            if (!s.busy()) continue;
+            fds.push_back({PQsocket(s.conn->get()), POLLIN, 0});
+            fd_slot.push_back(&s);
+        }
+        if (fds.empty()) continue;  // dispatch() drained the queue without connections
+        if (poll(fds.data(), fds.size(), -1) < 0) {
+            if (errno == EINTR) continue;
+            throw Error(std::string("poll failed: ") + std::strerror(errno));
+        }
+        for (size_t i = 0; i < fds.size(); ++i) {
+            if (!fds[i].revents) continue;
+            if (!fd_slot[i]) {
+                char chunk[65536];
+                ssize_t n = read(o_.in_fd, chunk, sizeof chunk);
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) throw Error(std::string("could not read standard input: ") + std::strerror(errno));
+                if (n == 0) {
+                    eof = true;
+                    if (!buf.empty()) on_line(buf);
+                    buf.clear();
+                    continue;
+                }
+                buf.append(chunk, static_cast<size_t>(n));
+                size_t start = 0, nl;
+                while ((nl = buf.find('\n', start)) != std::string::npos) {
+                    on_line(buf.substr(start, nl - start));
+                    start = nl + 1;
+                }
+                buf.erase(0, start);
+            } else if (fd_slot[i]->busy()) {
+                on_readable(*fd_slot[i]);
+            }
+        }
+    }
+    for (auto& t : parts_.incomplete())
+        log_warning("table " + t + " did not arrive complete; its indexes are left to the post-data");
+    log_verbose(std::to_string(created_) + " index(es) and constraint(s) created, " + std::to_string(failures_) +
+                " failure(s), in " + secs(since(t0)));
+    return failures_ ? 1 : 0;
+}
+
+}  // namespace
+
+int run_index_build(const IndexBuildOptions& opts) {
+    Engine e(opts);
+    return e.run();
+}
+
+}  // namespace fdwcopy

@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# index-build on pagila plus odd objects: it builds exactly the indexes and
+# PK/UNIQUE constraints that pg_dump's post-data has for ordinary tables and
+# leaf partitions, its done stream carries their pg_restore -l (TABLEOID, OID)
+# pairs, and the rest of the post-data restores on top into the source's schema.
+
+load ../lib/pgsandbox
+load ../fixtures/indexbuild/helpers
+
+setup_file() {
+	pgsb_start src dst
+	make_tablespace src ib_space
+	make_tablespace dst ib_space
+	load_pagila src pagila
+	psql_on src pagila -f "$FIXTURES/indexbuild/extras.sql" >/dev/null
+	psql_on src pagila -c "ANALYZE"
+	copy_schema_and_data src pagila dst base
+	result_lines src pagila >"$BATS_FILE_TMPDIR/results"
+	pg_dump -Fc --schema-only -d "$(pgsb_conninfo src pagila)" -f "$BATS_FILE_TMPDIR/schema.dump"
+}
+
+teardown_file() { pgsb_stop; }
+
+# build DB JOBS: index-build into a fresh copy DB of the base target.
+build() {
+	psql_on dst -c "CREATE DATABASE $1 TEMPLATE base"
+	status=0
+	index-build --source "$(pgsb_conninfo src pagila)" --target "$(pgsb_conninfo dst "$1")" \
+		--jobs "$2" <"$BATS_FILE_TMPDIR/results" >"$BATS_FILE_TMPDIR/done.$1" 2>"$BATS_FILE_TMPDIR/err.$1" || status=$?
+}
+
+@test "index-build creates every index and constraint of tables and leaf partitions, valid" {
+	build t4 4
+	cat "$BATS_FILE_TMPDIR/err.t4"
+	[ "$status" -eq 0 ]
+	[ ! -s "$BATS_FILE_TMPDIR/err.t4" ]
+	index_list src pagila >"$BATS_TEST_TMPDIR/expected"
+	index_list dst t4 >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	# 54 in pagila, 16 in extras.sql
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got")" -eq 70 ]
+	psql_on dst t4 -Atc "SELECT count(*) FROM pg_index WHERE NOT (indisvalid AND indisready)" >"$BATS_TEST_TMPDIR/out"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = 0 ]
+	# analyzed after the indexes
+	psql_on dst t4 -Atc "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'rental' AND last_analyze IS NOT NULL" >"$BATS_TEST_TMPDIR/out"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = 1 ]
+}
+
+@test "the done stream has exactly the pg_restore -l pairs of those objects" {
+	expected_done src pagila "$BATS_FILE_TMPDIR/schema.dump" >"$BATS_TEST_TMPDIR/expected"
+	cut -f1,2 "$BATS_FILE_TMPDIR/done.t4" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/got")" -eq 70 ]
+	# whole lines: type, schema and name as documented in lib/donestream.h
+	psql_on src pagila -At -F $'\t' -c "
+		SELECT 2606, oid, 'CONSTRAINT', 'Odd Schema', conname FROM pg_constraint WHERE conname = 'code uq'
+		UNION ALL
+		SELECT 1259, oid, 'INDEX', 'Odd Schema', relname FROM pg_class WHERE relname = 'lower(note) idx'
+		ORDER BY 1" >"$BATS_TEST_TMPDIR/expected"
+	grep -e 'code uq' -e 'lower(note) idx' "$BATS_FILE_TMPDIR/done.t4" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "the post-data without the done entries restores the source's schema" {
+	pg_restore -l "$BATS_FILE_TMPDIR/schema.dump" >"$BATS_TEST_TMPDIR/toc"
+	comment_done "$BATS_FILE_TMPDIR/done.t4" "$BATS_TEST_TMPDIR/toc" >"$BATS_TEST_TMPDIR/post.list"
+	[ "$(grep -c '^;[0-9]' "$BATS_TEST_TMPDIR/post.list")" -eq 70 ]
+	pg_restore --section=post-data -L "$BATS_TEST_TMPDIR/post.list" -d "$(pgsb_conninfo dst t4)" \
+		"$BATS_FILE_TMPDIR/schema.dump"
+	schema_of src pagila >"$BATS_TEST_TMPDIR/expected"
+	schema_of dst t4 >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "index-build --jobs 1 writes the same done set as --jobs 4" {
+	build t1 1
+	[ "$status" -eq 0 ]
+	LC_ALL=C sort "$BATS_FILE_TMPDIR/done.t4" >"$BATS_TEST_TMPDIR/expected"
+	LC_ALL=C sort "$BATS_FILE_TMPDIR/done.t1" >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
+
+@test "a rerun keeps the valid indexes and rebuilds an invalid one" {
+	psql_on dst t1 -Atc "SELECT relname, oid FROM pg_class WHERE relkind = 'i' AND relnamespace <> 'pg_catalog'::regnamespace
+		AND relnamespace <> 'pg_toast'::regnamespace ORDER BY 1" >"$BATS_TEST_TMPDIR/before"
+	psql_on dst t1 -c "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'idx_title'::regclass"
+	status=0
+	index-build --source "$(pgsb_conninfo src pagila)" --target "$(pgsb_conninfo dst t1)" --jobs 2 \
+		<"$BATS_FILE_TMPDIR/results" >"$BATS_TEST_TMPDIR/done" 2>"$BATS_TEST_TMPDIR/err" || status=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$status" -eq 0 ]
+	grep -F 'rebuilding index "public"."idx_title"' "$BATS_TEST_TMPDIR/err"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" -eq 1 ]
+	LC_ALL=C sort "$BATS_FILE_TMPDIR/done.t1" >"$BATS_TEST_TMPDIR/expected"
+	LC_ALL=C sort "$BATS_TEST_TMPDIR/done" >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	psql_on dst t1 -Atc "SELECT relname, oid FROM pg_class WHERE relkind = 'i' AND relnamespace <> 'pg_catalog'::regnamespace
+		AND relnamespace <> 'pg_toast'::regnamespace ORDER BY 1" >"$BATS_TEST_TMPDIR/after"
+	# only idx_title got a new oid
+	diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" | grep '^[<>]' >"$BATS_TEST_TMPDIR/changed" || true
+	[ "$(cut -d'|' -f1 "$BATS_TEST_TMPDIR/changed" | sort -u)" = "< idx_title
+> idx_title" ]
+	index_list src pagila >"$BATS_TEST_TMPDIR/expected"
+	index_list dst t1 >"$BATS_TEST_TMPDIR/got"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
