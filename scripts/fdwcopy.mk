@@ -200,6 +200,7 @@ case $mode in
 	exit ;;
 esac
 
+rm -rf "$w/plan"	# a plan's list, made without a snapshot, is never used
 if sub -q "$goal" >/dev/null 2>&1; then
 	echo "make: Nothing to be done for '$goal'."
 	exit 0
@@ -261,6 +262,7 @@ fdwcopy_args = $(if $(strip $1), $(strip $1))
 # Leaf partition -> each of its partitioned ancestors (COPY text format, as the
 # work stream): table-PARENT is then an alias for all its partitions.
 fdwcopy_partitions_sql = COPY (SELECT c.oid, n.nspname, p.relname FROM pg_class c CROSS JOIN LATERAL pg_partition_ancestors(c.oid) AS a (relid) JOIN pg_class p ON p.oid = a.relid JOIN pg_namespace n ON n.oid = p.relnamespace WHERE c.relispartition AND c.relkind = 'r' AND p.oid <> c.oid ORDER BY 1, 2, 3) TO STDOUT
+fdwcopy_begin_sql = BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY
 fdwcopy_pgsource = PGPASSWORD="$$FDWCOPY_SOURCE_PASSWORD"
 fdwcopy_pgtarget = PGPASSWORD="$$FDWCOPY_TARGET_PASSWORD"
 # FDW_MAP unset: an empty map, so that fdw-rewrite refuses every server (exit 3).
@@ -273,6 +275,14 @@ fdwcopy_fail = { rm -f $@.tmp; echo "fdwcopy.mk: error: $1 failed (see above); r
 define fdwcopy_copy
 copy-table$(call fdwcopy_args,$(fdwcopy_snapshot) $(COPY_TABLE_OPTIONS)) < $(fdwcopy_list)/items/$1.item > $@.tmp || $(call fdwcopy_fail,$2)
 @mv $@.tmp $@; awk -F'\t' '{ printf "fdwcopy.mk: %s: %d rows, %.1f MB, %.1f s\n", "$2", $$13, $$14 / 1048576, $$15 }' $@
+endef
+
+# $(call fdwcopy_empty,KEY,WHAT): TRUNCATE ONLY of a table split by page
+# ranges, before its parts (names from the first part's work line, given to
+# psql as variables: no quoting by hand).
+define fdwcopy_empty
+IFS=$$'\t' read -r _ _ s t _ < $(fdwcopy_list)/items/$1.p1.item; printf -v s %b "$$s"; printf -v t %b "$$t"; $(fdwcopy_pgtarget) psql -X -q -v ON_ERROR_STOP=1 -d "$$FDWCOPY_TARGET_CONNINFO" -v s="$$s" -v t="$$t" <<< 'TRUNCATE ONLY :"s".:"t"' || $(call fdwcopy_fail,emptying $2)
+@touch $@
 endef
 
 # $(call fdwcopy_index,KEY): index-build of a table from its parts' result
@@ -305,7 +315,7 @@ $(fdwcopy_w)/schema.dump: | $(fdwcopy_w)
 # ---- pre-data: through schema-split and fdw-rewrite, in one transaction. The
 # dump and the map are order-only: pre-data cannot be applied twice to a target.
 $(fdwcopy_w)/pre-data.done: | $(fdwcopy_w)/schema.dump $(fdwcopy_map_file)
-	pg_restore -f - --section=pre-data$(call fdwcopy_args,$(PG_RESTORE_OPTIONS)) $(fdwcopy_w)/schema.dump | schema-split --section=pre-data | fdw-rewrite $(fdwcopy_map) | $(fdwcopy_pgtarget) psql -X -q -v ON_ERROR_STOP=1 -1 -f - -d "$$FDWCOPY_TARGET_CONNINFO"
+	pg_restore -f - --section=pre-data$(call fdwcopy_args,$(PG_RESTORE_OPTIONS)) $(fdwcopy_w)/schema.dump | schema-split --section=pre-data | fdw-rewrite $(fdwcopy_map) | $(fdwcopy_pgtarget) psql -X -q -v ON_ERROR_STOP=1 -1 -f - -d "$$FDWCOPY_TARGET_CONNINFO" >/dev/null
 	@touch $@
 
 # ---- the work stream and the rules generated from it
@@ -316,10 +326,19 @@ endif
 # The list follows the schema dump (same snapshot), except for a plan: make -n
 # must not run pg_dump, and make runs what remakes an included makefile even
 # under -n. Under -q nothing is remade: a missing list means not up to date.
+# Page-range parts append (copy-table(1), "Transactions and reruns"): a part
+# killed between its COMMIT and its result line would be copied twice. So a
+# page-split table is emptied first (KEY.empty, a prerequisite of each part),
+# and when a run starts with one of its parts not done, the whole table is
+# redone: removing KEY.empty makes every part out of date.
+ifeq ($(fdwcopy_dry)$(fdwcopy_question)$(MAKE_RESTARTS),)
+$(foreach k,$(fdwcopy_page_split),$(if $(wildcard $(fdwcopy_w)/data/$k.empty),$(if $(filter-out $(wildcard $(fdwcopy_parts_$k)),$(fdwcopy_parts_$k)),$(shell rm -f $(fdwcopy_w)/data/$k.empty))))
+endif
+
 ifeq ($(fdwcopy_question),)
 $(fdwcopy_list)/items.tsv: $(if $(fdwcopy_dry),,$(fdwcopy_w)/schema.dump) | $(fdwcopy_list)
 	table-list$(call fdwcopy_args,$(fdwcopy_list_snapshot) $(if $(SPLIT),--split-larger-than $(SPLIT)) $(TABLE_LIST_OPTIONS)) > $@.tmp
-	$(fdwcopy_pgsource) psql -X -q -v ON_ERROR_STOP=1 -d "$$FDWCOPY_SOURCE_CONNINFO"$(if $(fdwcopy_list_snapshot), -c "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" -c "SET TRANSACTION SNAPSHOT '$(FDWCOPY_SNAPSHOT)'") -c "$(fdwcopy_partitions_sql)" > $(@D)/partitions.tsv
+	$(fdwcopy_pgsource) psql -X -q -v ON_ERROR_STOP=1 -d "$$FDWCOPY_SOURCE_CONNINFO"$(if $(fdwcopy_list_snapshot), -c "$(fdwcopy_begin_sql)" -c "SET TRANSACTION SNAPSHOT '$(FDWCOPY_SNAPSHOT)'") -c "$(fdwcopy_partitions_sql)" > $(@D)/partitions.tsv
 	@mv $@.tmp $@
 
 $(fdwcopy_list)/items.mk: $(fdwcopy_list)/items.tsv
@@ -341,7 +360,7 @@ $(fdwcopy_w)/post-data.done: | $(fdwcopy_w)/data.done $(fdwcopy_w)/tables
 
 # ---- verify: reruns when data was redone since.
 $(fdwcopy_w)/verify.done: $(fdwcopy_w)/data.done | $(fdwcopy_w)/post-data.done
-	fdwcopy verify --jobs $(JOBS)$(call fdwcopy_args,$(VERIFY_OPTIONS))
+	fdwcopy verify --jobs $(JOBS)$(if $(FDW_MAP), --fdw-map $(FDW_MAP))$(call fdwcopy_args,$(VERIFY_OPTIONS))
 	@touch $@
 
 # items.tsv -> items.mk: one .item file per work line, and per item the rules
@@ -401,7 +420,8 @@ NF != 12 {
 	result = "$(fdwcopy_w)/data/" ikey ".result"
 	what = (kind == "blobs" ? "large objects" : kind " " key) (parts > 1 ? " part " part "/" parts : "")
 	printf "\n# %s (items.tsv line %d)\n", what, NR
-	printf "%s: | $(fdwcopy_list)/items/%s.item $(fdwcopy_w)/pre-data.done $(fdwcopy_w)/data\n", result, ikey
+	page = (kind == "table" && parts > 1 && $9 == "ctid")
+	printf "%s:%s | $(fdwcopy_list)/items/%s.item $(fdwcopy_w)/pre-data.done $(fdwcopy_w)/data\n", result, (page ? " $(fdwcopy_w)/data/" key ".empty" : ""), ikey
 	printf "\t$(call fdwcopy_copy,%s,%s)\n", ikey, what
 	if (kind == "table") {
 		if (!(key in seen)) {
@@ -414,6 +434,12 @@ NF != 12 {
 			else
 				printf " %s", result
 			printf " | $(fdwcopy_w)/tables\n\t$(call fdwcopy_index,%s)\n", key
+			if (page) {
+				printf "fdwcopy_page_split += %s\nfdwcopy_parts_%s :=", key, key
+				for (p = 1; p <= parts; p++) printf " $(fdwcopy_w)/data/%s.p%d.result", key, p
+				printf "\n$(fdwcopy_w)/data/%s.empty: | $(fdwcopy_list)/items/%s.p1.item $(fdwcopy_w)/pre-data.done $(fdwcopy_w)/data\n", key, key
+				printf "\t$(call fdwcopy_empty,%s,table %s)\n", key, key
+			}
 			printf ".PHONY: table-%s\ntable-%s: %s\n", key, key, stamp
 			if ($2 in parents) {
 				n = split(parents[$2], anc, " ")
