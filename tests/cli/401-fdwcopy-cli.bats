@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# fdwcopy's command line: help, version, usage errors, and the errors a user
+# meets before any work starts (missing map file, bad conninfo).
+
+bats_require_minimum_version 1.5.0
+load ../lib/pgsandbox
+
+@test "fdwcopy --help: usage on stdout, exit 0" {
+	run --separate-stderr fdwcopy --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"fdwcopy clone [OPTION]"* ]]
+	[[ $output == *"fdwcopy verify [OPTION]"* ]]
+	[ -z "$stderr" ]
+}
+
+@test "fdwcopy clone --help and verify --help list their options" {
+	run --separate-stderr fdwcopy clone --help
+	[ "$status" -eq 0 ]
+	for o in --fdw-map --jobs --index-jobs --split-larger-than --dir --resume --include-schema \
+		--exclude-schema --include-table --exclude-table --no-owner --no-acl --verify --source --target; do
+		[[ $output == *"$o"* ]] || { echo "missing $o"; false; }
+	done
+	run --separate-stderr fdwcopy verify --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"--fdw-map"* ]]
+	[ -z "$stderr" ]
+}
+
+@test "fdwcopy --version: exit 0" {
+	run --separate-stderr fdwcopy --version
+	[ "$status" -eq 0 ]
+	[[ $output == "fdwcopy (fdwcopy) "* ]]
+}
+
+@test "fdwcopy: unknown option, unknown command, bad value: exit 2 with the hint" {
+	run --separate-stderr fdwcopy --frobnicate
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'fdwcopy: error: unrecognised option "--frobnicate"'* ]]
+	[[ $stderr == *'Try "fdwcopy --help" for more information.'* ]]
+	run --separate-stderr fdwcopy clone --frobnicate --target x=1
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'Try "fdwcopy --help" for more information.'* ]]
+	run --separate-stderr fdwcopy dance
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'unknown command "dance"'* ]]
+	run --separate-stderr fdwcopy clone --jobs zero --target dbname=x
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'invalid value "zero" for option "--jobs"'* ]]
+	run --separate-stderr fdwcopy clone --source dbname=a
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'no target given'* ]]
+	run --separate-stderr fdwcopy clone --resume --target dbname=x
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'--resume needs --dir'* ]]
+}
+
+@test "fdwcopy clone: a missing map file is an error before anything starts (exit 1)" {
+	run --separate-stderr fdwcopy clone --source dbname=a --target dbname=b --fdw-map "$BATS_TEST_TMPDIR/nope.map"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "fdwcopy: error: could not open map file \"$BATS_TEST_TMPDIR/nope.map\": No such file or directory" ]
+}
+
+@test "fdwcopy: a bad conninfo gives libpq's message, exit 1, and no password" {
+	run --separate-stderr fdwcopy verify --source "host=$BATS_TEST_TMPDIR port=1 password=pw-in-conninfo" --target "dbname=x"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "fdwcopy: error: could not connect to source: "* ]]
+	[[ $stderr != *pw-in-conninfo* ]]
+	run --separate-stderr fdwcopy clone --dir "$BATS_TEST_TMPDIR/w" --source "host = '$BATS_TEST_TMPDIR' port=1" --target "dbname=x"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "fdwcopy: error: could not connect to source: "* ]]
+	run --separate-stderr fdwcopy verify --source "host=x dbname" --target "dbname=x"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = 'fdwcopy: error: invalid source conninfo: missing "=" after "dbname" in connection info string' ]
+}
