@@ -34,7 +34,7 @@ MANPAGES  := $(wildcard man/*.[1-8])
 
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
-                postgresql-15 postgresql-client-15 time
+                postgresql-15 postgresql-client-15 time parallel
 
 .PHONY: all check unit cli demo deps bench man install uninstall clean
 .DELETE_ON_ERROR:

@@ -182,6 +182,13 @@ if [ "$FDWCOPY_SOURCE" = "$FDWCOPY_TARGET" ]; then
 	echo "$me: error: SOURCE and TARGET are the same conninfo" >&2
 	exit 2
 fi
+for tool in snapshot-hold table-list copy-table index-build schema-split fdw-rewrite postlist-filter fdwcopy pg_dump pg_restore psql; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "$me: error: $tool is not in PATH" >&2
+		echo "hint: install fdwcopy (make install), or add its bin/ directory to PATH" >&2
+		exit 2
+	fi
+done
 umask 077	# schema.dump holds the source's user-mapping passwords
 
 case $mode in
