@@ -51,11 +51,17 @@ std::string apply_edits(const std::string& text, std::vector<Edit> edits) {
     return out;
 }
 
-// PostgreSQL keywords that quote_identifier() quotes (reserved and
-// type_func_name categories of src/include/parser/kwlist.h), so that added
-// option names look the way pg_dump writes them ("user").
+// PostgreSQL 15 keywords that quote_identifier() quotes (the reserved,
+// type_func_name and col_name categories of src/include/parser/kwlist.h), so
+// that added option names and roles look the way pg_dump writes them ("user").
 bool is_quoted_keyword(const std::string& w) {
     static const char* const kw[] = {
+        "between", "bigint", "bit", "boolean", "char", "character", "coalesce", "dec", "decimal", "exists",
+        "extract", "float", "greatest", "grouping", "inout", "int", "integer", "interval", "least", "national",
+        "nchar", "none", "normalize", "numeric", "out", "overlay", "position", "precision", "real", "row",
+        "setof", "smallint", "substring", "time", "timestamp", "treat", "trim", "values", "varchar",
+        "xmlattributes", "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse",
+        "xmlpi", "xmlroot", "xmlserialize", "xmltable",
         "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
         "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
         "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
@@ -79,21 +85,25 @@ std::string ascii_upper(std::string s) {
     return s;
 }
 
-// An option name as SQL: bare when it is a plain lower-case identifier (option
-// names are ColLabel in the grammar), else quoted.
-std::string option_name_sql(const std::string& name) {
+// A name as pg_dump's fmtId() writes it: bare when it is a plain lower-case
+// identifier that is not one of the keywords above, else quoted.
+std::string ident_sql(const std::string& name) {
     bool plain = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
     for (char c : name)
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) plain = false;
     return plain && !is_quoted_keyword(name) ? name : quote_ident(name);
 }
 
-// A role for FOR ...: PUBLIC and the CURRENT_USER family as keywords, any other
-// name always quoted (a bare "user" would mean CURRENT_USER).
+std::string option_name_sql(const std::string& name) { return ident_sql(name); }
+
+// A role for FOR ...: public as pg_dump writes the PUBLIC mapping, the
+// CURRENT_USER family as keywords, any other name as fmtId() would (so "user",
+// a reserved word that would mean CURRENT_USER, is quoted).
 std::string role_sql(const std::string& role) {
     std::string l = ascii_lower(role);
-    if (l == "public" || l == "current_user" || l == "current_role" || l == "session_user") return ascii_upper(l);
-    return quote_ident(role);
+    if (l == "public") return l;
+    if (l == "current_user" || l == "current_role" || l == "session_user") return ascii_upper(l);
+    return ident_sql(role);
 }
 
 std::string show_value(const std::string& v, bool secret) { return secret ? "'****'" : quote_literal(v); }

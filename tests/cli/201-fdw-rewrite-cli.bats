@@ -82,7 +82,7 @@ password = file:alice.pw
 MAP
 	FDWRW_TEST_PW='env-secret-pw' fdw-rewrite --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err"
 	sed -e "s|'prod-archive.internal'|'127.0.0.1'|" -e "s|'5432'|'6543'|" -e "s|'prod-secret-pw'|'env-secret-pw'|" \
-		-e 's|^CREATE USER MAPPING FOR alice SERVER archive_server;|CREATE USER MAPPING FOR "bob" SERVER archive_server OPTIONS (\n    password '"'file-secret-pw'"'\n);|' \
+		-e 's|^CREATE USER MAPPING FOR alice SERVER archive_server;|CREATE USER MAPPING FOR bob SERVER archive_server OPTIONS (\n    password '"'file-secret-pw'"'\n);|' \
 		"$T/in.sql" >"$T/expected"
 	diff -u "$T/expected" "$T/out"
 	[ ! -s "$T/err" ]

@@ -180,6 +180,18 @@ TEST(FdwRewrite, RoleKeywords) {
               "CREATE USER MAPPING FOR \"Alice\" SERVER s OPTIONS (\n    \"user\" 'A'\n);\n");
 }
 
+TEST(FdwRewrite, NewRolesAndOptionNamesAsPgDumpWritesThem) {
+    Outcome r = run("CREATE USER MAPPING FOR a SERVER s;\nCREATE USER MAPPING FOR b SERVER s;\n"
+                    "CREATE USER MAPPING FOR c SERVER s;\nCREATE USER MAPPING FOR d SERVER s;\n",
+                    "[server:s]\n[user-mapping:a@s]\nrole = bob\n[user-mapping:b@s]\nrole = user\n"
+                    "[user-mapping:c@s]\nrole = int\n[user-mapping:d@s]\nrole = PUBLIC\ntable = t\n");
+    EXPECT_EQ(r.rc, EXIT_OK);
+    EXPECT_EQ(r.out,
+              "CREATE USER MAPPING FOR bob SERVER s;\nCREATE USER MAPPING FOR \"user\" SERVER s;\n"
+              "CREATE USER MAPPING FOR \"int\" SERVER s;\n"
+              "CREATE USER MAPPING FOR public SERVER s OPTIONS (\n    \"table\" 't'\n);\n");
+}
+
 TEST(FdwRewrite, AlterStatements) {
     Outcome r = run("ALTER SERVER s OPTIONS (SET host 'old', ADD port '1', DROP sslmode);\n"
                 "ALTER SERVER s OPTIONS (ADD port '2');\n"

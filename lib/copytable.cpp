@@ -1,0 +1,600 @@
+// copy-table's engine (see copytable.h): a reader thread takes rows from the
+// source's COPY TO STDOUT and packs them into large chunks; the calling thread
+// sends each chunk to the target's COPY FROM STDIN as one CopyData message.
+// A small bounded pool of chunks between them lets reading and writing overlap
+// while the memory stays constant.
+#include "copytable.h"
+
+#include <libpq-fe.h>
+#include <libpq/libpq-fs.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "conn.h"
+#include "log.h"
+#include "quote.h"
+#include "size.h"
+#include "snapshot.h"
+
+namespace fdwcopy {
+
+CopyFormat parse_copy_format(const std::string& s) {
+    if (s == "auto") return CopyFormat::Auto;
+    if (s == "text") return CopyFormat::Text;
+    if (s == "binary") return CopyFormat::Binary;
+    throw Error("invalid format \"" + s + "\" (expected auto, text or binary)");
+}
+
+namespace {
+std::string quoted_columns(const std::vector<std::string>& cols) {
+    std::string s;
+    for (size_t i = 0; i < cols.size(); ++i) s += (i ? ", " : "") + quote_ident(cols[i]);
+    return s;
+}
+}  // namespace
+
+std::string source_copy_sql(const WorkItem& item, const std::vector<std::string>& cols, bool binary) {
+    std::string rel = quote_qualified(item.schema, item.name);
+    std::string sql;
+    if (item.whole()) {
+        // COPY of a table (not of a query) copies that table only, never its
+        // inheritance children or partitions: it is already ONLY.
+        sql = "COPY " + rel + (cols.empty() ? "" : " (" + quoted_columns(cols) + ")") + " TO STDOUT";
+    } else {
+        sql = "COPY (SELECT " + quoted_columns(cols) + " FROM ONLY " + rel + " WHERE " + item.predicate() +
+              ") TO STDOUT";
+    }
+    if (binary) sql += " (FORMAT binary)";
+    return sql;
+}
+
+std::string target_copy_sql(const WorkItem& item, const std::vector<std::string>& cols, bool binary,
+                            bool freeze) {
+    std::string sql = "COPY " + quote_qualified(item.schema, item.name) +
+                      (cols.empty() ? "" : " (" + quoted_columns(cols) + ")") + " FROM STDIN";
+    if (binary && freeze) sql += " (FORMAT binary, FREEZE)";
+    else if (binary) sql += " (FORMAT binary)";
+    else if (freeze) sql += " (FREEZE)";
+    return sql;
+}
+
+// ---------------------------------------------------------------- ChunkPipe
+
+struct ChunkPipe::State {
+    std::mutex mu;
+    std::condition_variable can_fill, can_send;
+    std::vector<std::unique_ptr<std::string>> all;
+    std::deque<std::string*> free, full;
+    size_t chunk_bytes;
+    bool finished = false, aborted = false;
+};
+
+ChunkPipe::ChunkPipe(int count, size_t chunk_bytes) : s_(new State) {
+    s_->chunk_bytes = chunk_bytes;
+    for (int i = 0; i < std::max(count, 1); ++i) {
+        s_->all.emplace_back(new std::string);
+        s_->all.back()->reserve(chunk_bytes);
+        s_->free.push_back(s_->all.back().get());
+    }
+}
+
+ChunkPipe::~ChunkPipe() { delete s_; }
+
+std::string* ChunkPipe::acquire() {
+    std::unique_lock<std::mutex> lock(s_->mu);
+    s_->can_fill.wait(lock, [&] { return s_->aborted || !s_->free.empty(); });
+    if (s_->aborted) return nullptr;
+    std::string* c = s_->free.front();
+    s_->free.pop_front();
+    c->clear();
+    return c;
+}
+
+void ChunkPipe::push(std::string* chunk) {
+    {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        s_->full.push_back(chunk);
+    }
+    s_->can_send.notify_one();
+}
+
+void ChunkPipe::finish() {
+    {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        s_->finished = true;
+    }
+    s_->can_send.notify_one();
+}
+
+std::string* ChunkPipe::pop(int wait_ms, bool* timed_out) {
+    if (timed_out) *timed_out = false;
+    std::unique_lock<std::mutex> lock(s_->mu);
+    auto ready = [&] { return !s_->full.empty() || s_->finished; };
+    if (wait_ms < 0) {
+        s_->can_send.wait(lock, ready);
+    } else if (!s_->can_send.wait_for(lock, std::chrono::milliseconds(wait_ms), ready)) {
+        if (timed_out) *timed_out = true;
+        return nullptr;
+    }
+    if (s_->full.empty()) return nullptr;
+    std::string* c = s_->full.front();
+    s_->full.pop_front();
+    return c;
+}
+
+void ChunkPipe::release(std::string* chunk) {
+    {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        // A row larger than a chunk made this one grow: give the memory back.
+        if (chunk->capacity() > 4 * s_->chunk_bytes) {
+            std::string fresh;
+            fresh.reserve(s_->chunk_bytes);
+            chunk->swap(fresh);
+        }
+        s_->free.push_back(chunk);
+    }
+    s_->can_fill.notify_one();
+}
+
+void ChunkPipe::abort() {
+    {
+        std::lock_guard<std::mutex> lock(s_->mu);
+        s_->aborted = true;
+    }
+    s_->can_fill.notify_all();
+}
+
+// ---------------------------------------------------------------- Copier
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string describe(const WorkItem& w) {
+    if (w.kind == "blobs") return "large objects";
+    std::string s = w.kind + " \"" + w.schema + "." + w.name + "\"";
+    if (w.parts > 1) s += " part " + std::to_string(w.part) + "/" + std::to_string(w.parts);
+    return s;
+}
+
+// Which columns may go through binary COPY between two servers of the same
+// major version: every type in the column's type tree (domain base types,
+// array elements, range subtypes, composite attributes) has send and receive
+// functions. The oids of user-defined types inside binary arrays and records
+// differ between databases; array_recv and record_recv accept that since
+// PostgreSQL 14, so the check applies from 14 on and older servers use text.
+const char* kColumnsSql =
+    "WITH RECURSIVE cols AS ("
+    "  SELECT a.attnum, a.attname, a.atttypid FROM pg_catalog.pg_attribute a"
+    "  WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped"
+    "    AND a.attgenerated = ''"
+    "), types(attnum, typid, depth) AS ("
+    "  SELECT attnum, atttypid, 0 FROM cols"
+    "  UNION ALL"
+    "  SELECT t.attnum, s.typid, t.depth + 1"
+    "  FROM types t JOIN pg_catalog.pg_type ty ON ty.oid = t.typid"
+    "  CROSS JOIN LATERAL ("
+    "    SELECT ty.typbasetype WHERE ty.typtype = 'd'"
+    "    UNION ALL SELECT ty.typelem WHERE ty.typelem <> 0 AND ty.typlen = -1"
+    "    UNION ALL SELECT r.rngsubtype FROM pg_catalog.pg_range r WHERE r.rngtypid = ty.oid"
+    "    UNION ALL SELECT r.rngtypid FROM pg_catalog.pg_range r WHERE r.rngmultitypid = ty.oid"
+    "    UNION ALL SELECT ca.atttypid FROM pg_catalog.pg_attribute ca"
+    "      WHERE ty.typtype = 'c' AND ca.attrelid = ty.typrelid AND ca.attnum > 0 AND NOT ca.attisdropped"
+    "  ) s(typid)"
+    "  WHERE t.depth < 16"
+    ") "
+    "SELECT c.attname, NOT EXISTS (SELECT FROM types t JOIN pg_catalog.pg_type ty ON ty.oid = t.typid"
+    "  WHERE t.attnum = c.attnum AND (ty.typsend::pg_catalog.oid = 0 OR ty.typreceive::pg_catalog.oid = 0)) "
+    "FROM cols c ORDER BY c.attnum";
+
+// Columns only, for servers where the binary check does not apply.
+const char* kColumnsPlainSql =
+    "SELECT a.attname, false FROM pg_catalog.pg_attribute a"
+    " WHERE a.attrelid = $1::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped"
+    " ORDER BY a.attnum";
+
+class Copier {
+public:
+    Copier(std::string src, std::string tgt, CopyOptions opt)
+        : src_ci_(std::move(src)), tgt_ci_(std::move(tgt)), opt_(std::move(opt)) {}
+
+    ItemResult copy(const WorkItem& w) {
+        try {
+            connect();
+            if (w.kind == "sequence") return copy_sequence(w);
+            if (w.kind == "blobs") return copy_blobs(w);
+            return copy_table(w);
+        } catch (...) {
+            cleanup(src_);
+            cleanup(tgt_);
+            throw;
+        }
+    }
+
+private:
+    std::string src_ci_, tgt_ci_;
+    CopyOptions opt_;
+    std::unique_ptr<Connection> src_, tgt_;
+    bool same_major_ = false;
+
+    void connect() {
+        if (!src_) {
+            src_.reset(new Connection(src_ci_, "source"));
+            setup_source_session(*src_);
+            // No conversion on the way out: the target is told the same encoding.
+            const char* enc = PQparameterStatus(src_->get(), "server_encoding");
+            if (enc && PQsetClientEncoding(src_->get(), enc) != 0)
+                throw Error("source: could not set client_encoding: " + src_->error_message());
+        }
+        if (!tgt_) {
+            tgt_.reset(new Connection(tgt_ci_, "target"));
+            const char* enc = PQparameterStatus(src_->get(), "server_encoding");
+            setup_target_session(*tgt_, enc ? enc : "");
+        }
+        same_major_ = src_->server_version() / 10000 == tgt_->server_version() / 10000;
+    }
+
+    // After a failure: a session in the middle of a COPY or in a dead state is
+    // dropped (the server rolls its transaction back); an open transaction is
+    // rolled back so the next item (--keep-going) starts clean.
+    static void cleanup(std::unique_ptr<Connection>& c) {
+        if (!c) return;
+        PGconn* pc = c->get();
+        if (PQstatus(pc) != CONNECTION_OK) {
+            c.reset();
+            return;
+        }
+        switch (PQtransactionStatus(pc)) {
+        case PQTRANS_IDLE:
+            break;
+        case PQTRANS_INTRANS:
+        case PQTRANS_INERROR: {
+            Result r(PQexec(pc, "ROLLBACK"));
+            if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK) c.reset();
+            break;
+        }
+        default:
+            c.reset();
+        }
+    }
+
+    // Columns to copy and whether binary COPY is safe for all of them.
+    std::vector<std::string> columns(const WorkItem& w, bool* binary_ok) {
+        Result rel = src_->exec_params(
+            "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'r'",
+            {w.schema, w.name});
+        if (PQntuples(rel.get()) != 1) throw Error("source: table \"" + w.schema + "." + w.name + "\" does not exist");
+        std::string oid = PQgetvalue(rel.get(), 0, 0);
+        bool check = same_major_ && src_->server_version() >= 140000;
+        Result r = src_->exec_params(check ? kColumnsSql : kColumnsPlainSql, {oid});
+        std::vector<std::string> cols;
+        *binary_ok = check;
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+            cols.push_back(PQgetvalue(r.get(), i, 0));
+            if (PQgetvalue(r.get(), i, 1)[0] != 't') *binary_ok = false;
+        }
+        if (!check) {
+            // kColumnsPlainSql has no generated-column filter on old servers
+            // (attgenerated appeared in 12); recheck where it exists.
+            if (src_->server_version() >= 120000) {
+                Result g = src_->exec_params(
+                    "SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.oid"
+                    " AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+                    {oid});
+                cols.clear();
+                for (int i = 0; i < PQntuples(g.get()); ++i) cols.push_back(PQgetvalue(g.get(), i, 0));
+            }
+        }
+        return cols;
+    }
+
+    void progress_line(const WorkItem& w, int64_t rows, int64_t bytes, double secs, bool done) {
+        double mbs = secs > 0 ? static_cast<double>(bytes) / (1024.0 * 1024.0) / secs : 0;
+        char rate[64];
+        std::snprintf(rate, sizeof rate, "%.1f MB/s", mbs);
+        char took[64];
+        std::snprintf(took, sizeof took, "%.2f s", secs);
+        std::string line = program_name() + ": " + w.label() + ": " + std::to_string(rows) + " rows, " +
+                           format_mb(bytes) + ", " + rate + (done ? std::string(", done in ") + took : "") + "\n";
+        write_all(2, line);
+    }
+
+    ItemResult copy_table(const WorkItem& w) {
+        const auto t0 = Clock::now();
+        begin_snapshot_transaction(*src_, opt_.snapshot);
+        bool binary_ok = false;
+        std::vector<std::string> cols = columns(w, &binary_ok);
+        bool binary = opt_.format == CopyFormat::Binary || (opt_.format == CopyFormat::Auto && binary_ok);
+        if (cols.empty()) binary = false;
+        log_verbose(w.label() + ": " + (binary ? "binary" : "text") + " COPY of " + std::to_string(cols.size()) +
+                    " columns");
+
+        // Target transaction: see copy-table(1), "Transactions and reruns".
+        std::string rel = quote_qualified(w.schema, w.name);
+        bool freeze = false;
+        if (w.whole()) {
+            tgt_->exec("BEGIN; TRUNCATE ONLY " + rel);
+            freeze = true;
+        } else if (w.method == "key") {
+            // A rerun deletes what an earlier run of this key range left. The
+            // DELETE scans the table (no index yet), so skip it when the table
+            // has no page at all, the usual case on the first run.
+            std::string size = tgt_->scalar("BEGIN; SELECT pg_catalog.pg_relation_size(" + quote_literal(rel) +
+                                            "::pg_catalog.regclass)");
+            if (size != "0") tgt_->exec("DELETE FROM ONLY " + rel + " WHERE " + w.predicate());
+        } else {
+            tgt_->exec("BEGIN");
+        }
+        start_copy(*tgt_, target_copy_sql(w, cols, binary, freeze), PGRES_COPY_IN);
+        try {
+            start_copy(*src_, source_copy_sql(w, cols, binary), PGRES_COPY_OUT);
+        } catch (const Error&) {
+            PQputCopyEnd(tgt_->get(), "source COPY failed");
+            throw;
+        }
+
+        // Stream.
+        ChunkPipe pipe(opt_.chunks, opt_.chunk_bytes);
+        std::atomic<int64_t> msgs{0}, bytes{0};
+        std::string src_error;
+        int64_t src_rows = -1;
+        PGconn* sc = src_->get();
+        const size_t chunk_bytes = opt_.chunk_bytes;
+        std::thread reader([&] {
+            std::string* buf = pipe.acquire();
+            int64_t n_msgs = 0, n_bytes = 0;
+            bool aborted = buf == nullptr;
+            while (!aborted) {
+                char* row = nullptr;
+                int n = PQgetCopyData(sc, &row, 0);
+                if (n > 0) {
+                    if (buf->size() + static_cast<size_t>(n) > chunk_bytes && !buf->empty()) {
+                        pipe.push(buf);
+                        msgs.store(n_msgs, std::memory_order_relaxed);
+                        bytes.store(n_bytes, std::memory_order_relaxed);
+                        buf = pipe.acquire();
+                        if (!buf) {
+                            PQfreemem(row);
+                            aborted = true;
+                            break;
+                        }
+                    }
+                    buf->append(row, static_cast<size_t>(n));
+                    PQfreemem(row);
+                    ++n_msgs;
+                    n_bytes += n;
+                    continue;
+                }
+                if (n == -1) {
+                    Result res(PQgetResult(sc));
+                    if (res && PQresultStatus(res.get()) == PGRES_COMMAND_OK)
+                        src_rows = std::strtoll(PQcmdTuples(res.get()), nullptr, 10);
+                    else
+                        src_error = "source: " + result_error(sc, res.get());
+                    while (PGresult* more = PQgetResult(sc)) PQclear(more);
+                } else {
+                    src_error = "source: " + result_error(sc, nullptr);
+                }
+                break;
+            }
+            if (!aborted) {
+                msgs.store(n_msgs);
+                bytes.store(n_bytes);
+                if (!src_error.empty()) buf->clear();  // an empty chunk: the writer skips it
+                pipe.push(buf);
+                pipe.finish();
+            }
+        });
+
+        std::string tgt_error;
+        const bool show = opt_.progress;
+        auto next_progress = Clock::now() + std::chrono::seconds(isatty(2) ? 1 : 5);
+        PGconn* tc = tgt_->get();
+        while (true) {
+            bool timed_out = false;
+            std::string* c = pipe.pop(show ? 250 : -1, &timed_out);
+            if (c) {
+                if (!c->empty() && PQputCopyData(tc, c->data(), static_cast<int>(c->size())) != 1) {
+                    tgt_error = "target: " + result_error(tc, nullptr);
+                    pipe.release(c);
+                    pipe.abort();
+                    break;
+                }
+                pipe.release(c);
+            } else if (!timed_out) {
+                break;
+            }
+            if (show && Clock::now() >= next_progress) {
+                progress_line(w, msgs.load(std::memory_order_relaxed), bytes.load(std::memory_order_relaxed),
+                              seconds_since(t0), false);
+                next_progress = Clock::now() + std::chrono::seconds(isatty(2) ? 1 : 5);
+            }
+        }
+        reader.join();
+
+        if (!tgt_error.empty()) {
+            // The source is left in the middle of its COPY: cleanup() drops it.
+            throw Error(tgt_error);
+        }
+        if (!src_error.empty()) {
+            PQputCopyEnd(tc, "source failed");
+            while (PGresult* r = PQgetResult(tc)) PQclear(r);
+            throw Error(src_error);
+        }
+        if (PQputCopyEnd(tc, nullptr) != 1) throw Error("target: " + result_error(tc, nullptr));
+        int64_t tgt_rows = -1;
+        {
+            Result res(PQgetResult(tc));
+            if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+                std::string msg = "target: " + result_error(tc, res.get());
+                while (PGresult* r = PQgetResult(tc)) PQclear(r);
+                throw Error(msg);
+            }
+            tgt_rows = std::strtoll(PQcmdTuples(res.get()), nullptr, 10);
+            while (PGresult* r = PQgetResult(tc)) PQclear(r);
+        }
+        if (tgt_rows != src_rows)
+            throw Error("the target stored " + std::to_string(tgt_rows) + " rows, the source sent " +
+                        std::to_string(src_rows));
+        tgt_->exec("COMMIT");
+        src_->exec("COMMIT");
+        ItemResult r;
+        r.item = w;
+        r.rows = tgt_rows;
+        r.bytes = bytes.load();
+        r.seconds = seconds_since(t0);
+        if (show) progress_line(w, r.rows, r.bytes, r.seconds, true);
+        return r;
+    }
+
+    static void start_copy(Connection& c, const std::string& sql, ExecStatusType want) {
+        Result r(PQexec(c.get(), sql.c_str()));
+        if (!r || PQresultStatus(r.get()) != want) throw Error(c.role() + ": " + result_error(c.get(), r.get()));
+    }
+
+    ItemResult copy_sequence(const WorkItem& w) {
+        const auto t0 = Clock::now();
+        begin_snapshot_transaction(*src_, opt_.snapshot);
+        std::string rel = quote_qualified(w.schema, w.name);
+        Result v = src_->exec("SELECT last_value, is_called FROM " + rel);
+        std::string last = PQgetvalue(v.get(), 0, 0), called = PQgetvalue(v.get(), 0, 1);
+        src_->exec("COMMIT");
+        tgt_->exec_params("SELECT pg_catalog.setval($1::pg_catalog.regclass, $2::pg_catalog.int8, $3::pg_catalog.bool)",
+                          {rel, last, called});
+        ItemResult r;
+        r.item = w;
+        r.rows = 1;
+        r.bytes = 0;
+        r.seconds = seconds_since(t0);
+        return r;
+    }
+
+    // Large objects keep their oids. pg_dump's pre-data (BLOB entries) creates
+    // them empty with lo_create(oid), owner and privileges; one missing on the
+    // target is created here. All of them are written in one target
+    // transaction: a failure leaves the target as it was.
+    ItemResult copy_blobs(const WorkItem& w) {
+        const auto t0 = Clock::now();
+        begin_snapshot_transaction(*src_, opt_.snapshot);
+        tgt_->exec("BEGIN");
+        src_->exec("DECLARE fdwcopy_blobs NO SCROLL CURSOR FOR "
+                   "SELECT oid FROM pg_catalog.pg_largeobject_metadata ORDER BY oid");
+        PGconn* sc = src_->get();
+        PGconn* tc = tgt_->get();
+        std::vector<char> buf(opt_.chunk_bytes);
+        int64_t count = 0, total = 0;
+        auto next_progress = Clock::now() + std::chrono::seconds(isatty(2) ? 1 : 5);
+        while (true) {
+            Result batch = src_->exec("FETCH 1000 FROM fdwcopy_blobs");
+            int n = PQntuples(batch.get());
+            if (n == 0) break;
+            std::string arr = "{";
+            for (int i = 0; i < n; ++i) arr += (i ? "," : "") + std::string(PQgetvalue(batch.get(), i, 0));
+            arr += "}";
+            tgt_->exec_params(
+                "SELECT pg_catalog.lo_create(o) FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS o "
+                "WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_largeobject_metadata m WHERE m.oid = o)",
+                {arr});
+            for (int i = 0; i < n; ++i) {
+                Oid oid = static_cast<Oid>(std::strtoul(PQgetvalue(batch.get(), i, 0), nullptr, 10));
+                std::string what = "large object " + std::to_string(oid);
+                int sfd = lo_open(sc, oid, INV_READ);
+                if (sfd < 0) throw Error("source: could not open " + what + ": " + src_->error_message());
+                int tfd = lo_open(tc, oid, INV_WRITE);
+                if (tfd < 0) throw Error("target: could not open " + what + ": " + tgt_->error_message());
+                if (lo_truncate64(tc, tfd, 0) < 0)
+                    throw Error("target: could not truncate " + what + ": " + tgt_->error_message());
+                while (true) {
+                    int got = lo_read(sc, sfd, buf.data(), buf.size());
+                    if (got < 0) throw Error("source: could not read " + what + ": " + src_->error_message());
+                    if (got > 0 && lo_write(tc, tfd, buf.data(), static_cast<size_t>(got)) != got)
+                        throw Error("target: could not write " + what + ": " + tgt_->error_message());
+                    total += got;
+                    if (static_cast<size_t>(got) < buf.size()) break;
+                }
+                if (lo_close(sc, sfd) < 0) throw Error("source: could not close " + what + ": " + src_->error_message());
+                if (lo_close(tc, tfd) < 0) throw Error("target: could not close " + what + ": " + tgt_->error_message());
+                ++count;
+            }
+            if (opt_.progress && Clock::now() >= next_progress) {
+                progress_line(w, count, total, seconds_since(t0), false);
+                next_progress = Clock::now() + std::chrono::seconds(isatty(2) ? 1 : 5);
+            }
+        }
+        tgt_->exec("COMMIT");
+        src_->exec("COMMIT");
+        ItemResult r;
+        r.item = w;
+        r.rows = count;
+        r.bytes = total;
+        r.seconds = seconds_since(t0);
+        if (opt_.progress) progress_line(w, r.rows, r.bytes, r.seconds, true);
+        return r;
+    }
+};
+
+}  // namespace
+
+int run_copy_table(const std::string& source, const std::string& target, const std::vector<std::string>& items,
+                   const CopyOptions& opt) {
+    Copier copier(source, target, opt);
+    bool failed = false;
+    // Returns false when the run must stop.
+    auto process = [&](const std::string& line) {
+        WorkItem w;
+        try {
+            w = parse_work_line(line);
+        } catch (const Error& e) {
+            report(e);
+            failed = true;
+            return opt.keep_going;
+        }
+        ItemResult r;
+        try {
+            r = copier.copy(w);
+        } catch (const Error& e) {
+            report(Error("could not copy " + describe(w) + ": " + e.what(), e.code, e.detail, e.hint));
+            failed = true;
+            return opt.keep_going;
+        }
+        if (!write_all(1, format_result_line(r) + "\n")) {
+            report(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)));
+            failed = true;
+            return false;
+        }
+        return true;
+    };
+    if (!items.empty()) {
+        for (auto& it : items)
+            if (!process(it)) break;
+    } else {
+        char* line = nullptr;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, stdin)) >= 0) {
+            std::string l(line, static_cast<size_t>(len));
+            if (!l.empty() && l.back() == '\n') l.pop_back();
+            if (l.empty() || l[0] == '#') continue;
+            if (!process(l)) break;
+        }
+        free(line);
+    }
+    return failed ? 1 : 0;
+}
+
+}  // namespace fdwcopy

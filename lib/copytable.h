@@ -1,0 +1,80 @@
+// copy-table: streams work items (tables, table parts, sequences, large
+// objects) from a source server into a target server, COPY to COPY, with no
+// intermediate file and memory independent of the table size. See
+// man/copy-table.1 for the transaction rules that make a copy atomic and a
+// rerun safe.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "workitem.h"
+
+namespace fdwcopy {
+
+enum class CopyFormat { Auto, Text, Binary };
+
+// Parses "auto", "text" or "binary"; throws Error otherwise.
+CopyFormat parse_copy_format(const std::string& s);
+
+struct CopyOptions {
+    std::string snapshot;               // exported snapshot id; "" = each item its own snapshot
+    CopyFormat format = CopyFormat::Auto;
+    bool progress = false;              // rows, MB, MB/s on stderr while copying
+    bool keep_going = false;            // go on with the next item after a failure
+    size_t chunk_bytes = 256 * 1024;    // bytes per CopyData message sent to the target
+    int chunks = 4;                     // chunks in flight between the reader and the writer
+};
+
+// The source side of a COPY: COPY "s"."t" (cols) TO STDOUT for a whole table
+// (a plain table COPY: no executor, the fastest way out), else
+// COPY (SELECT cols FROM ONLY "s"."t" WHERE <part predicate>) TO STDOUT.
+// cols are unquoted column names, quoted here; empty = all (zero columns).
+std::string source_copy_sql(const WorkItem& item, const std::vector<std::string>& cols, bool binary);
+
+// The target side: COPY "s"."t" (cols) FROM STDIN, with FREEZE when freeze.
+std::string target_copy_sql(const WorkItem& item, const std::vector<std::string>& cols, bool binary,
+                            bool freeze);
+
+// A bounded hand-over of byte chunks from one producer thread to one consumer
+// thread: at most `count` chunks exist, each reused (its capacity kept), so the
+// memory is count x chunk size whatever is streamed. Either side can stop the
+// other: the producer with finish(), the consumer with abort().
+class ChunkPipe {
+public:
+    ChunkPipe(int count, size_t chunk_bytes);
+    ~ChunkPipe();
+    ChunkPipe(const ChunkPipe&) = delete;
+    ChunkPipe& operator=(const ChunkPipe&) = delete;
+
+    // Producer: an empty chunk to fill; nullptr once the consumer aborted.
+    std::string* acquire();
+    // Producer: hands a filled chunk to the consumer.
+    void push(std::string* chunk);
+    // Producer: no more chunks (after the last push).
+    void finish();
+
+    // Consumer: the next filled chunk; nullptr when the producer finished and
+    // all chunks were taken, or when wait_ms passed first (then *timed_out is
+    // set). wait_ms < 0 waits without limit.
+    std::string* pop(int wait_ms, bool* timed_out);
+    // Consumer: gives a sent chunk back for reuse.
+    void release(std::string* chunk);
+    // Consumer: stop; acquire() returns nullptr from now on.
+    void abort();
+
+private:
+    struct State;
+    State* s_;
+};
+
+// Copies each item given (work lines), or each line of stdin when items is
+// empty (empty lines and lines starting with '#' are skipped), printing one
+// result line per finished item on stdout with a single write(2). Connects on
+// the first item. Returns the exit code: 0, or 1 after a failure (reported on
+// stderr naming the item). Without keep_going, stops at the first failure.
+int run_copy_table(const std::string& source_conninfo, const std::string& target_conninfo,
+                   const std::vector<std::string>& items, const CopyOptions& options);
+
+}  // namespace fdwcopy

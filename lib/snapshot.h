@@ -1,0 +1,50 @@
+// Source and target sessions of the data path: exporting a snapshot and holding
+// it open (snapshot-hold), joining it (table-list, copy-table, index-build),
+// and the session settings that every data-path connection uses.
+// PostgreSQL docs: "Snapshot Synchronization Functions" (pg_export_snapshot),
+// SET TRANSACTION (SNAPSHOT), and pg_dump's setup_connection for the settings.
+#pragma once
+#include <string>
+
+#include "conn.h"
+
+namespace fdwcopy {
+
+// Session settings for reading a source, as pg_dump sets them: no statement,
+// lock or idle-in-transaction timeouts (a held snapshot is idle by design),
+// DateStyle ISO, IntervalStyle postgres, extra_float_digits 3, and a
+// search_path of only pg_catalog (queries qualify every name). Also routes the
+// server's notices to log_verbose / log_warning instead of libpq's raw stderr.
+// Throws Error on a failed SET (message prefixed with the connection's role).
+void setup_source_session(Connection& conn);
+
+// Session settings for loading a target: the same as setup_source_session plus
+// synchronous_commit off (each load is one transaction that a crash would roll
+// back or that a rerun redoes; a lost commit is redone by rerunning the item).
+// client_encoding is set to encoding when it is non-empty (use the source's
+// server_encoding so that text and binary COPY data pass through unconverted).
+void setup_target_session(Connection& conn, const std::string& encoding = {});
+
+// Begins a REPEATABLE READ, READ ONLY transaction (as pg_dump does) and returns
+// the id of its exported snapshot, e.g. "00000003-0000001B-1".
+// Throws Error("source: <libpq message>") on failure.
+std::string export_snapshot(Connection& conn);
+
+// Begins a REPEATABLE READ, READ ONLY transaction; with a non-empty snapshot,
+// imports it (SET TRANSACTION SNAPSHOT) so this session sees exactly what the
+// exporting transaction sees. Throws Error naming the snapshot if it is not
+// valid (any more): "could not use snapshot \"ID\": <libpq message>".
+void begin_snapshot_transaction(Connection& conn, const std::string& snapshot);
+
+// How hold_snapshot ended.
+enum class HoldEnd { InputClosed, Signalled };
+
+// Keeps conn's transaction open until input_fd reaches end of file (whatever
+// is read is discarded; an invalid or hung-up descriptor counts as end of file)
+// or the process gets SIGTERM, SIGINT or SIGHUP. Polls input_fd and the libpq
+// socket together, so a dead connection is noticed at once: then throws
+// Error("connection to <role> lost: <libpq or server message>").
+// Installs its own handlers for the three signals.
+HoldEnd hold_snapshot(Connection& conn, int input_fd);
+
+}  // namespace fdwcopy

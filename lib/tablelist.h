@@ -1,0 +1,92 @@
+// table-list: the work stream of a source database (which tables, table parts,
+// sequences and large objects to copy, largest first), and the arithmetic that
+// splits a large table into parts. The line format is lib/workitem.h's,
+// documented in table-list(1).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "conn.h"
+#include "workitem.h"
+
+namespace fdwcopy {
+
+// pg_dump-style selection (-n / -N / -t / -T), patterns as psql takes them
+// (lib/pattern.h). As in pg_dump: include-table patterns, when given, select
+// the tables and the schema patterns are then ignored; exclude-table always
+// applies; a table pattern without a schema part matches tables visible in the
+// session's default search_path (pg_table_is_visible).
+struct TableFilters {
+    std::vector<std::string> include_schema, exclude_schema, include_table, exclude_table;
+    bool empty() const {
+        return include_schema.empty() && exclude_schema.empty() && include_table.empty() &&
+               exclude_table.empty();
+    }
+    // Large objects are listed only without include filters (pg_dump's -b rule).
+    bool includes_blobs() const { return include_schema.empty() && include_table.empty(); }
+};
+
+struct TableListOptions {
+    TableFilters filters;
+    std::string snapshot;           // "" = a fresh REPEATABLE READ snapshot
+    int64_t split_larger_than = 0;  // bytes; 0 = never split
+};
+
+// Most parts a table is split into, whatever the threshold.
+constexpr int kMaxParts = 1024;
+
+// SQL boolean expression selecting the relations that the filters select, for
+// a query with namespace alias ns and pg_class alias rel. Regexes are embedded
+// with quote_literal and matched with OPERATOR(pg_catalog.~). Throws Error on a
+// bad pattern (lib/pattern.h). Returns "true" for empty filters.
+std::string filter_predicate(const TableFilters& f, const std::string& ns, const std::string& rel);
+
+// Number of parts for a table of bytes when splitting above threshold bytes:
+// 1 when threshold <= 0 or bytes <= threshold, else ceil(bytes / threshold),
+// at most kMaxParts.
+int parts_for(int64_t bytes, int64_t threshold);
+
+// Parses a one-dimensional integer array in PostgreSQL text form ("{1,-2,3}",
+// as pg_stats.histogram_bounds::text gives it). Throws Error on anything else.
+std::vector<int64_t> parse_int_array(const std::string& text);
+
+// True when histogram bounds describe the key range [min, max] well enough to
+// place cuts: at least two bounds and they reach within 10% of the span of
+// min and max (a stale histogram of a table that grew is not used).
+bool histogram_usable(const std::vector<int64_t>& bounds, int64_t min, int64_t max);
+
+// Cut points that divide the rows into `parts` parts of about equal rows, by
+// linear interpolation inside the equal-frequency buckets of a pg_stats
+// histogram (bounds ascending). Returns at most parts-1 strictly increasing
+// values; fewer when the histogram cannot tell them apart.
+std::vector<int64_t> cuts_from_histogram(const std::vector<int64_t>& bounds, int parts);
+
+// Cut points dividing the integer range [min, max] into `parts` ranges of equal
+// width. At most parts-1 strictly increasing values in (min, max].
+std::vector<int64_t> cuts_from_range(int64_t min, int64_t max, int parts);
+
+// The parts of table `whole` for integer key column `key` and cut points c1 <
+// c2 < ...: [-, c1) (plus NULL keys), [c1, c2), ..., [ck, -). bytes and rows
+// are shared out evenly (the remainder goes to the first part). With no cuts,
+// returns whole unchanged (one item, not split).
+std::vector<WorkItem> key_parts(const WorkItem& whole, const std::string& key,
+                                const std::vector<int64_t>& cuts);
+
+// The parts of table `whole` as heap page ranges of a table of `pages` pages:
+// `parts` ranges of about equal pages, the first unbounded below and the last
+// unbounded above (so pages added after the count are copied too). At most
+// `pages` parts; with parts <= 1 or pages <= 1 returns whole unchanged.
+std::vector<WorkItem> ctid_parts(const WorkItem& whole, int64_t pages, int parts);
+
+// Orders the tables largest first (bytes descending, then schema, name and
+// part, so the parts of a table stay together and in order).
+void sort_largest_first(std::vector<WorkItem>& items);
+
+// Reads the catalogs of source (in options.snapshot when given) and returns the
+// work stream: tables and parts largest first, then sequences by name, then one
+// "blobs" item if the database has large objects and the filters allow them.
+// Throws Error on a failed query or a bad pattern.
+std::vector<WorkItem> list_work(Connection& source, const TableListOptions& options);
+
+}  // namespace fdwcopy

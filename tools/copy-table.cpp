@@ -1,0 +1,49 @@
+// copy-table: copy work items (tables, table parts, sequences, large objects)
+// from the source to the target, COPY to COPY. See man/copy-table.1.
+#include <csignal>
+#include <unistd.h>
+
+#include "cli.h"
+#include "conn.h"
+#include "copytable.h"
+#include "exitcodes.h"
+#include "log.h"
+
+using namespace fdwcopy;
+
+int main(int argc, char** argv) {
+    std::string source, target, format = "auto";
+    std::vector<std::string> items;
+    CopyOptions opt;
+    Cli cli("copy-table", "copy tables, table parts, sequences and large objects between two servers",
+            "copy-table [OPTION]... [ITEM]...\n"
+            "table-list ... | copy-table [OPTION]...");
+    cli.options.add_options()
+        ("snapshot", po::value<std::string>(&opt.snapshot)->value_name("ID"),
+         "read the source in this exported snapshot (snapshot-hold)")
+        ("format", po::value<std::string>(&format)->value_name("FMT"),
+         "COPY format: auto (binary when both servers have the same major version and every "
+         "column type allows it), text or binary")
+        ("progress", "show rows, MB and MB/s on stderr (default when stderr is a terminal)")
+        ("keep-going", "after a failed item go on with the next (exit status is still 1)")
+        ("item", po::value<std::vector<std::string>>(&items), "work line");
+    cli.positional.add("item", -1);
+    add_source_option(cli, &source);
+    add_target_option(cli, &target);
+    cli.epilog =
+        "Each ITEM is a work line of table-list; without ITEMs, stdin is read one line at a\n"
+        "time. One result line (the work line plus rows, bytes, seconds) is printed per\n"
+        "finished item. Exit status: 0 when every item was copied, 1 after a failure.\n";
+    int rc = cli.parse(argc, argv);
+    if (rc >= 0) return rc;
+    try {
+        opt.format = parse_copy_format(format);
+    } catch (const Error& e) {
+        return cli.usage_error(e.what());
+    }
+    opt.keep_going = cli.vm.count("keep-going") > 0;
+    opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);
+    signal(SIGPIPE, SIG_IGN);
+    return run_copy_table(resolve_conninfo(source, "FDWCOPY_SOURCE"), resolve_conninfo(target, "FDWCOPY_TARGET"),
+                          items, opt);
+}

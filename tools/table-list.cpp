@@ -1,0 +1,58 @@
+// table-list: print the work stream of the source database (tables, table
+// parts, sequences, large objects), largest first. See man/table-list.1.
+#include <csignal>
+
+#include "cli.h"
+#include "conn.h"
+#include "exitcodes.h"
+#include "log.h"
+#include "size.h"
+#include "tablelist.h"
+
+using namespace fdwcopy;
+
+int main(int argc, char** argv) {
+    std::string source, split;
+    TableListOptions opt;
+    TableFilters& f = opt.filters;
+    Cli cli("table-list", "print the work stream of a source database, largest first",
+            "table-list [OPTION]...");
+    cli.options.add_options()
+        ("snapshot", po::value<std::string>(&opt.snapshot)->value_name("ID"),
+         "read the catalogs in this exported snapshot (snapshot-hold)")
+        ("split-larger-than", po::value<std::string>(&split)->value_name("SIZE"),
+         "split tables larger than SIZE (e.g. 1GB, 500MB) into parts of at most about SIZE")
+        ("include-schema,n", po::value<std::vector<std::string>>(&f.include_schema)->value_name("PATTERN"),
+         "only tables in schemas matching PATTERN (repeatable)")
+        ("exclude-schema,N", po::value<std::vector<std::string>>(&f.exclude_schema)->value_name("PATTERN"),
+         "no tables in schemas matching PATTERN (repeatable)")
+        ("include-table", po::value<std::vector<std::string>>(&f.include_table)->value_name("PATTERN"),
+         "only tables and sequences matching PATTERN (repeatable; overrides the schema options)")
+        ("exclude-table,T", po::value<std::vector<std::string>>(&f.exclude_table)->value_name("PATTERN"),
+         "no tables or sequences matching PATTERN (repeatable)");
+    add_source_option(cli, &source);
+    cli.epilog =
+        "Output: one tab-separated work item a line (table, table part, sequence, blobs);\n"
+        "the columns are described in table-list(1). Patterns follow psql's rules, as\n"
+        "pg_dump's -n/-N/-t/-T do.\n";
+    int rc = cli.parse(argc, argv);
+    if (rc >= 0) return rc;
+    if (cli.has("split-larger-than")) {
+        try {
+            opt.split_larger_than = parse_size(split);
+        } catch (const Error& e) {
+            return cli.usage_error(e.what());
+        }
+        if (opt.split_larger_than <= 0) return cli.usage_error("--split-larger-than must be positive");
+    }
+    signal(SIGPIPE, SIG_IGN);
+    try {
+        Connection conn(resolve_conninfo(source, "FDWCOPY_SOURCE"), "source");
+        std::string out;
+        for (auto& w : list_work(conn, opt)) out += format_work_line(w) + "\n";
+        if (!write_all(1, out)) throw Error("could not write the work stream: " + std::string(strerror(errno)));
+        return EXIT_OK;
+    } catch (const Error& e) {
+        return report(e);
+    }
+}
