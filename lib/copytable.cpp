@@ -550,6 +550,38 @@ private:
 
 }  // namespace
 
+Error item_error(const std::string& prefix, const Error& e) {
+    std::string text = e.what(), main, detail = e.detail, hint = e.hint;
+    size_t start = 0;
+    bool first = true;
+    auto trim = [](std::string s) {
+        size_t b = s.find_first_not_of(" \t");
+        return b == std::string::npos ? std::string() : s.substr(b);
+    };
+    while (start <= text.size()) {
+        size_t nl = text.find('\n', start);
+        std::string line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        start = nl == std::string::npos ? text.size() + 1 : nl + 1;
+        if (first) {
+            main = line;
+            first = false;
+            continue;
+        }
+        std::string t = trim(line);
+        if (t.empty() || t.rfind("This probably means the server terminated abnormally", 0) == 0 ||
+            t.rfind("before or while processing the request", 0) == 0)
+            continue;
+        if (t.rfind("DETAIL:", 0) == 0) {
+            if (e.detail.empty()) detail += (detail.empty() ? "" : " ") + trim(t.substr(7));
+        } else if (t.rfind("HINT:", 0) == 0) {
+            if (e.hint.empty()) hint += (hint.empty() ? "" : " ") + trim(t.substr(5));
+        } else if (e.detail.empty()) {
+            detail += (detail.empty() ? "" : " ") + t;
+        }
+    }
+    return Error(prefix + main, e.code, detail, hint);
+}
+
 int run_copy_table(const std::string& source, const std::string& target, const std::vector<std::string>& items,
                    const CopyOptions& opt) {
     Copier copier(source, target, opt);
@@ -568,7 +600,7 @@ int run_copy_table(const std::string& source, const std::string& target, const s
         try {
             r = copier.copy(w);
         } catch (const Error& e) {
-            report(Error("could not copy " + describe(w) + ": " + e.what(), e.code, e.detail, e.hint));
+            report(item_error("could not copy " + describe(w) + ": ", e));
             failed = true;
             return opt.keep_going;
         }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "log.h"
 #include "workitem.h"
 
 namespace fdwcopy {
@@ -68,6 +69,13 @@ private:
     struct State;
     State* s_;
 };
+
+// Builds the error reported for a failed item: "<prefix><first line of e>",
+// with libpq's multi-line messages tidied: "DETAIL:" and "HINT:" lines of a
+// server error become the detail and hint, libpq's "This probably means the
+// server terminated abnormally" explanation is dropped, other extra lines are
+// kept in the detail. e's own detail and hint are kept when it has them.
+Error item_error(const std::string& prefix, const Error& e);
 
 // Copies each item given (work lines), or each line of stdin when items is
 // empty (empty lines and lines starting with '#' are skipped), printing one

@@ -107,8 +107,11 @@ HoldEnd hold_snapshot(Connection& conn, int input_fd) {
     for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaction(s, &sa, nullptr);
 
     auto lost = [&]() {
+        // libpq's message, first line only (the rest is its standard
+        // "This probably means..." explanation), unless the server said why.
         std::string why = conn.error_message();
-        if (!t_last_notice.empty()) why = t_last_notice;
+        why = why.substr(0, why.find('\n'));
+        if (!t_last_notice.empty()) why = t_last_notice.substr(0, t_last_notice.find('\n'));
         return Error("connection to " + conn.role() + " lost: " + why);
     };
     bool input_open = input_fd >= 0;

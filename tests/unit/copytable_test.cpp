@@ -103,3 +103,22 @@ TEST(ChunkPipe, GivesBackMemoryOfAnOversizedChunk) {
     std::string* again = pipe.acquire();
     EXPECT_LT(again->capacity(), 1000u);
 }
+
+TEST(CopyTable, ItemErrorTidiesLibpqMessages) {
+    Error lost("source: server closed the connection unexpectedly\n\tThis probably means the server "
+               "terminated abnormally\n\tbefore or while processing the request.");
+    Error e = item_error("could not copy table \"public.t\": ", lost);
+    EXPECT_STREQ(e.what(), "could not copy table \"public.t\": source: server closed the connection unexpectedly");
+    EXPECT_EQ(e.detail, "");
+    Error dup("target: ERROR:  duplicate key value violates unique constraint \"t_pkey\"\n"
+              "DETAIL:  Key (id)=(1) already exists.\nCONTEXT:  COPY t, line 2\nHINT:  Look.");
+    e = item_error("x: ", dup);
+    EXPECT_STREQ(e.what(), "x: target: ERROR:  duplicate key value violates unique constraint \"t_pkey\"");
+    EXPECT_EQ(e.detail, "Key (id)=(1) already exists. CONTEXT:  COPY t, line 2");
+    EXPECT_EQ(e.hint, "Look.");
+    Error own("boom", 1, "d", "h");
+    e = item_error("p: ", own);
+    EXPECT_STREQ(e.what(), "p: boom");
+    EXPECT_EQ(e.detail, "d");
+    EXPECT_EQ(e.hint, "h");
+}
