@@ -91,6 +91,7 @@ no_secrets() { ! grep -q -e src-secret-pw -e alice-secret-pw -e rep-secret-pw -e
 	# the summary: per-step times and rows/s
 	grep -q '^  data  *[0-9.]*$' "$F/dump.out"
 	grep -q "^  25 tables, [0-9]* rows, .* rows/s" "$F/dump.out"
+	cat "$F/dump.err"
 	[ ! -s "$F/dump.err" ]
 }
 
