@@ -34,7 +34,7 @@ MANPAGES  := $(wildcard man/*.[1-8])
 
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
-                postgresql-15 postgresql-client-15 time
+                postgresql-15 postgresql-client-15 time parallel
 
 .PHONY: all check unit cli demo deps bench man install uninstall clean
 .DELETE_ON_ERROR:
@@ -81,15 +81,15 @@ unit: $(UNIT_BIN)
 # check: GoogleTest unit tests, then the bats end-to-end tests; the last line is
 # "N passed, N failed" for both suites together.
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory -j$$(nproc) all $(UNIT_BIN)
 	@tests/run-all $(UNIT_BIN) tests/cli
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@scripts/demo
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@scripts/bench $(if $(SCALE),--scale $(SCALE)) $(if $(JOBS),--jobs $(JOBS))
 
 man:

@@ -275,10 +275,14 @@ private:
     // Columns to copy and whether binary COPY is safe for all of them.
     std::vector<std::string> columns(const WorkItem& w, bool* binary_ok) {
         Result rel = src_->exec_params(
-            "SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind = 'r'",
+            "SELECT c.oid, c.relkind FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
             {w.schema, w.name});
-        if (PQntuples(rel.get()) != 1) throw Error("source: table \"" + w.schema + "." + w.name + "\" does not exist");
+        std::string quoted = "\"" + w.schema + "." + w.name + "\"";
+        if (PQntuples(rel.get()) != 1) throw Error("source: table " + quoted + " does not exist");
+        if (PQgetvalue(rel.get(), 0, 1)[0] != 'r')
+            throw Error("source: " + quoted + " is not an ordinary table (relkind " +
+                        PQgetvalue(rel.get(), 0, 1) + ")");
         std::string oid = PQgetvalue(rel.get(), 0, 0);
         bool check = same_major_ && src_->server_version() >= 140000;
         Result r = src_->exec_params(check ? kColumnsSql : kColumnsPlainSql, {oid});
@@ -344,7 +348,10 @@ private:
         try {
             start_copy(*src_, source_copy_sql(w, cols, binary), PGRES_COPY_OUT);
         } catch (const Error&) {
+            // End the target's COPY so that cleanup() can roll back and keep
+            // the session (--keep-going).
             PQputCopyEnd(tgt_->get(), "source COPY failed");
+            while (PGresult* r = PQgetResult(tgt_->get())) PQclear(r);
             throw;
         }
 
@@ -400,6 +407,19 @@ private:
                 pipe.finish();
             }
         });
+
+        // Whatever happens below, the reader is stopped and joined before the
+        // pipe and the connections it uses go away.
+        struct Joiner {
+            ChunkPipe& pipe;
+            std::thread& thread;
+            ~Joiner() {
+                if (thread.joinable()) {
+                    pipe.abort();
+                    thread.join();
+                }
+            }
+        } joiner{pipe, reader};
 
         std::string tgt_error;
         const bool show = opt_.progress;

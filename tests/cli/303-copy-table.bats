@@ -109,8 +109,9 @@ SQL
 	table-list --source "$S" --include-table 'payment_p2022_0[1-3]' --include-table film >"$BATS_TEST_TMPDIR/work"
 	mapfile -t items <"$BATS_TEST_TMPDIR/work"
 	FDWCOPY_SOURCE="$S" FDWCOPY_TARGET="$T" copy-table --format text "${items[@]}" >"$BATS_TEST_TMPDIR/r1"
-	copy-table -s "$S" -t "$T" "${items[@]}" >"$BATS_TEST_TMPDIR/r2"
+	copy-table --progress -s "$S" -t "$T" "${items[@]}" >"$BATS_TEST_TMPDIR/r2" 2>"$BATS_TEST_TMPDIR/progress"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/r2")" -eq 4 ]
+	grep -Eq '^copy-table: public\.film: 1000 rows, [0-9.]+ MB, [0-9.]+ MB/s, done in [0-9.]+ s$' "$BATS_TEST_TMPDIR/progress"
 	diff -u <(cut -f1-13 "$BATS_TEST_TMPDIR/r1") <(cut -f1-13 "$BATS_TEST_TMPDIR/r2")
 	checksums src pagila >"$BATS_TEST_TMPDIR/src"
 	checksums dst pagila >"$BATS_TEST_TMPDIR/dst"
@@ -229,6 +230,10 @@ SQL
 	[ "$(cut -f4 <<<"$output")" = cols ]
 	[ "$(psql_on dst misc -Atc "SELECT count(*) FROM cols")" = 3000 ]
 	psql_on dst misc -c "ALTER TABLE texty_moved RENAME TO texty"
+	# Not an ordinary table.
+	run --separate-stderr copy-table -s "$SM" -t "$TM" "$(printf 'table\t1\tpublic\ts1\t0\t0\t1\t1\t-\t-\t-\t-')"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'could not copy table "public.s1": source: "public.s1" is not an ordinary table (relkind S)'* ]]
 	# A bad work line is an error too.
 	run --separate-stderr copy-table -s "$SM" -t "$TM" "table	1	x"
 	[ "$status" -eq 1 ]

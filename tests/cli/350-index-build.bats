@@ -63,9 +63,13 @@ build() {
 
 @test "the post-data without the done entries restores the source's schema" {
 	pg_restore -l "$BATS_FILE_TMPDIR/schema.dump" >"$BATS_TEST_TMPDIR/toc"
-	comment_done "$BATS_FILE_TMPDIR/done.t4" "$BATS_TEST_TMPDIR/toc" >"$BATS_TEST_TMPDIR/post.list"
-	[ "$(grep -c '^;[0-9]' "$BATS_TEST_TMPDIR/post.list")" -eq 70 ]
-	pg_restore --section=post-data -L "$BATS_TEST_TMPDIR/post.list" -d "$(pgsb_conninfo dst t4)" \
+	postlist-filter --section post-data --done "$BATS_FILE_TMPDIR/done.t4" \
+		<"$BATS_TEST_TMPDIR/toc" >"$BATS_TEST_TMPDIR/post.list"
+	# the done entries, and only they, are commented out of the post-data
+	postlist-filter --section post-data <"$BATS_TEST_TMPDIR/toc" >"$BATS_TEST_TMPDIR/all.list"
+	diff "$BATS_TEST_TMPDIR/all.list" "$BATS_TEST_TMPDIR/post.list" | grep -c '^> ;' >"$BATS_TEST_TMPDIR/n" || true
+	[ "$(cat "$BATS_TEST_TMPDIR/n")" -eq 70 ]
+	pg_restore --exit-on-error -L "$BATS_TEST_TMPDIR/post.list" -d "$(pgsb_conninfo dst t4)" \
 		"$BATS_FILE_TMPDIR/schema.dump"
 	schema_of src pagila >"$BATS_TEST_TMPDIR/expected"
 	schema_of dst t4 >"$BATS_TEST_TMPDIR/got"
