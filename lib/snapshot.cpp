@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "quote.h"
@@ -96,6 +97,14 @@ void begin_snapshot_transaction(Connection& conn, const std::string& snapshot) {
     if (PQstatus(conn.get()) == CONNECTION_OK) PQclear(PQexec(conn.get(), "ROLLBACK"));
     if (snapshot.empty()) throw Error(conn.role() + ": " + msg);
     throw Error("could not use snapshot \"" + snapshot + "\": " + conn.role() + ": " + msg);
+}
+
+void close_inherited_fds() {
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) == 0) return;
+#endif
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < (max > 0 ? max : 1024); ++fd) close(static_cast<int>(fd));
 }
 
 HoldEnd hold_snapshot(Connection& conn, int input_fd) {

@@ -36,6 +36,12 @@ std::string export_snapshot(Connection& conn);
 // valid (any more): "could not use snapshot \"ID\": <libpq message>".
 void begin_snapshot_transaction(Connection& conn, const std::string& snapshot);
 
+// Closes every file descriptor above 2 that the process inherited. A parent
+// that opened the control FIFO read-write (exec {fd}<>fifo) and forgot to
+// close that descriptor for its child would otherwise leave snapshot-hold
+// holding a writer of its own stdin, so end of file would never come.
+void close_inherited_fds();
+
 // How hold_snapshot ended.
 enum class HoldEnd { InputClosed, Signalled };
 

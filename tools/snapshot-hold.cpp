@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
     signal(SIGPIPE, SIG_IGN);
+    close_inherited_fds();
     try {
         Connection conn(resolve_conninfo(source, "FDWCOPY_SOURCE"), "source");
         setup_source_session(conn);

@@ -68,6 +68,24 @@ count_in_snapshot() {
 	psql_on src -c "DELETE FROM t WHERE i = 2"
 }
 
+@test "snapshot-hold: a FIFO writer leaked into it by the parent does not keep it alive" {
+	local d=$BATS_TEST_TMPDIR fd
+	mkfifo "$d/ctl"
+	# The driver's pattern: open the FIFO read-write, start the child, close it.
+	exec {fd}<>"$d/ctl"
+	snapshot-hold --source "$(pgsb_conninfo src)" <"$d/ctl" >"$d/id" 2>"$d/err" 3>&- &
+	local pid=$!
+	for i in $(seq 100); do [ -s "$d/id" ] && break; sleep 0.1; done
+	[ -s "$d/id" ]
+	exec {fd}>&-
+	local rc=0 i
+	for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$pid" 2>/dev/null && kill "$pid"
+	wait "$pid" || rc=$?
+	[ "$i" -lt 50 ]
+	[ "$rc" -eq 0 ]
+}
+
 @test "snapshot-hold: SIGTERM and SIGINT release the snapshot with status 0" {
 	start_hold
 	kill -TERM "$HOLD_PID"
