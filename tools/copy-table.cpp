@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
          "column type allows it), text or binary")
         ("progress", "show rows, MB and MB/s on stderr (default when stderr is a terminal)")
         ("keep-going", "after a failed item go on with the next (exit status is still 1)")
-        ("item", po::value<std::vector<std::string>>(&items), "work line");
+        ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
+         "a work line to copy (the same as an ITEM argument; repeatable)");
     cli.positional.add("item", -1);
     add_source_option(cli, &source);
     add_target_option(cli, &target);
