@@ -1,6 +1,9 @@
 // index-build's scheduler and event loop (see indexbuild.h).
 //
-// Per table, once all its parts are in:
+// Per table, once all its parts are in: its indexes are read from the source
+// (one query, in the snapshot's transaction), then
+//   0. probe  (rerun only: a name is taken on the target) the target's index
+//             of each taken name, to apply plan_object's rerun rule;
 //   1. drop   (rerun only) objects on the target that plan_object says to rebuild;
 //   2. build  one job per index, all at once on free connections, each
 //             CREATE INDEX in its own transaction (they share the table's SHARE lock);
@@ -22,11 +25,13 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <set>
 
 #include "conn.h"
 #include "indexcatalog.h"
 #include "log.h"
 #include "quote.h"
+#include "snapshot.h"
 
 namespace fdwcopy {
 
@@ -76,8 +81,17 @@ struct Unit {
     std::vector<std::string> cleanup;
     std::function<void(const Failure*)> done;  // called with nullptr on success
     std::function<void()> started;             // optional: a connection took it up
+    std::function<void(const PGresult*)> rows;  // optional: gets each row set returned
 };
 using Job = std::deque<Unit>;
+
+Unit make_unit(std::vector<std::string> stmts, bool transaction, std::function<void(const Failure*)> done) {
+    Unit u;
+    u.stmts = std::move(stmts);
+    u.transaction = transaction;
+    u.done = std::move(done);
+    return u;
+}
 
 void notice_to_log(void*, const char* msg) {
     std::string m = msg;
@@ -91,6 +105,7 @@ struct ObjState {
     ObjectPlan plan;
     bool failed = false;  // could not drop what was in the way: not built
     bool built = false;   // the index exists (built now, or kept from a previous run)
+    bool emitted = false; // written to the done stream
     Clock::time_point start;
 };
 
@@ -120,8 +135,8 @@ private:
     };
 
     const IndexBuildOptions& o_;
-    std::map<uint32_t, TableIndexes> catalog_;
-    TargetIndexes existing_;
+    std::unique_ptr<Connection> src_;  // in the snapshot's transaction until the end
+    std::set<IndexName> existing_names_;  // indexes on the target at start
     std::vector<Slot> slots_;
     std::deque<Job> queue_;
     std::map<uint32_t, TableState> tables_;  // node-based: pointers stay valid
@@ -132,9 +147,10 @@ private:
     std::unique_ptr<Connection> connect_target();
     void on_line(const std::string& line);
     void start_table(uint32_t oid, const WorkItem& w);
+    void plan_table(TableState& t, const TargetIndexes& existing);
     void schedule_builds(TableState& t);
     void schedule_finish(TableState& t);
-    void emit_done(const IndexDef& d);
+    void emit_done(ObjState& obj);
     void fail(const std::string& msg, const Failure& f);
     void dispatch();
     void start_unit(Slot& s);
@@ -153,9 +169,11 @@ std::unique_ptr<Connection> Engine::connect_target() {
     return c;
 }
 
-void Engine::emit_done(const IndexDef& d) {
+void Engine::emit_done(ObjState& obj) {
+    if (obj.emitted) return;
+    obj.emitted = true;
     ++created_;
-    if (!write_all(o_.out_fd, format_done_line(d.done_entry()) + "\n"))
+    if (!write_all(o_.out_fd, format_done_line(obj.def.done_entry()) + "\n"))
         throw Error(std::string("could not write the done stream: ") + std::strerror(errno));
 }
 
@@ -196,32 +214,68 @@ void Engine::start_table(uint32_t oid, const WorkItem& w) {
     TableState& t = tables_[oid];
     t.schema = w.schema;
     t.table = w.name;
-    auto it = catalog_.find(oid);
-    if (it != catalog_.end()) {
+    // The source's catalog is read per table as it comes in, in the transaction
+    // opened at start: index-build may run once per table (scripts/fdwcopy.mk),
+    // so it reads nothing about tables it is not given.
+    std::map<uint32_t, TableIndexes> catalog;
+    try {
+        catalog = load_index_catalog(*src_, {oid});
+    } catch (const Error& e) {
+        fail("could not read the indexes of table " + w.label() + " on the source", Failure{{}, e.what(), {}});
+        return;
+    }
+    auto it = catalog.find(oid);
+    std::vector<IndexName> taken;
+    if (it != catalog.end()) {
         t.schema = it->second.schema;
         t.table = it->second.table;
         for (auto& d : it->second.indexes) {
-            auto e = existing_.find({d.schema, d.index});
             ObjState s;
             s.def = d;
-            s.plan = plan_object(d, e == existing_.end() ? nullptr : &e->second);
             t.objs.push_back(std::move(s));
+            if (existing_names_.count({d.schema, d.index})) taken.emplace_back(d.schema, d.index);
         }
     }
     log_verbose("table " + quote_qualified(t.schema, t.table) + " is in: " + std::to_string(t.objs.size()) +
                 " index(es) to create");
+    if (taken.empty()) {  // the usual case: a fresh target
+        plan_table(t, {});
+        return;
+    }
+    // A rerun: look at what the target has under those names first.
+    TableState* tp = &t;
+    auto found = std::make_shared<TargetIndexes>();
+    Unit probe = make_unit({target_index_query(taken)}, false, nullptr);
+    probe.rows = [found](const PGresult* r) { *found = parse_target_indexes(r); };
+    probe.done = [this, tp, found](const Failure* f) {
+        if (f) {
+            for (auto& s : tp->objs) s.failed = true;
+            fail("could not look up the existing indexes of table " + quote_qualified(tp->schema, tp->table) +
+                 " on the target", *f);
+        }
+        plan_table(*tp, *found);
+    };
+    Job j;
+    j.push_back(std::move(probe));
+    queue_.push_front(std::move(j));
+}
+
+void Engine::plan_table(TableState& t, const TargetIndexes& existing) {
     Job drops;
     for (auto& s : t.objs) {
+        if (s.failed) continue;
+        auto e = existing.find({s.def.schema, s.def.index});
+        s.plan = plan_object(s.def, e == existing.end() ? nullptr : &e->second);
         ObjState* obj = &s;
+        if (s.plan.reindex) log_info("reindexing " + s.def.label() + ": it is on the target, but not valid");
         for (auto& stmt : s.plan.drop) {
-            log_info("rebuilding " + s.def.label() +
-                     ": the target's index of that name is not valid or not the source's");
-            drops.push_back(Unit{{stmt}, false, {}, [this, obj](const Failure* f) {
-                                     if (f && !obj->failed) {
-                                         obj->failed = true;
-                                         fail("could not drop the target's " + obj->def.label() + " to rebuild it", *f);
-                                     }
-                                 }, nullptr});
+            log_info("rebuilding " + s.def.label() + ": the target's index of that name is not the source's");
+            drops.push_back(make_unit({stmt}, false, [this, obj](const Failure* f) {
+                if (f && !obj->failed) {
+                    obj->failed = true;
+                    fail("could not drop the target's " + obj->def.label() + " to rebuild it", *f);
+                }
+            }));
         }
     }
     if (drops.empty()) {
@@ -240,21 +294,22 @@ void Engine::schedule_builds(TableState& t) {
     TableState* tp = &t;
     for (auto& s : t.objs) {
         if (s.failed) continue;
-        if (!s.plan.build) {  // kept from a previous run
+        if (!s.plan.build) {  // kept from a previous run (valid)
             s.built = true;
             continue;
         }
         ++t.pending_builds;
         ObjState* obj = &s;
-        BuildStep b = build_step(s.def);
-        Unit u{std::move(b.stmts), b.transaction, {}, nullptr, [obj]() { obj->start = Clock::now(); }};
+        BuildStep b = s.plan.reindex ? reindex_step(s.def) : build_step(s.def);
+        Unit u = make_unit(std::move(b.stmts), b.transaction, nullptr);
+        u.started = [obj]() { obj->start = Clock::now(); };
         u.done = [this, tp, obj](const Failure* f) {
             if (f) {
                 fail("could not create " + obj->def.label(), *f);
             } else {
                 obj->built = true;
                 log_verbose("built " + obj->def.label() + " in " + secs(since(obj->start)));
-                if (finish_statements(obj->def).empty()) emit_done(obj->def);
+                if (finish_statements(obj->def, obj->plan.constraint_exists).empty()) emit_done(*obj);
             }
             if (--tp->pending_builds == 0) schedule_finish(*tp);
         };
@@ -271,20 +326,22 @@ void Engine::schedule_finish(TableState& t) {
         if (!s.built) continue;
         auto stmts = finish_statements(s.def, s.plan.constraint_exists);
         if (stmts.empty()) {
-            if (s.plan.reused()) emit_done(s.def);  // built ones were written when built
+            emit_done(s);  // kept from a previous run (built ones were written when built)
             continue;
         }
         ObjState* obj = &s;
-        j.push_back(Unit{std::move(stmts), true, {cleanup_statement(s.def)}, [this, obj](const Failure* f) {
-                             if (f) fail("could not create " + obj->def.label(), *f);
-                             else emit_done(obj->def);
-                         }, nullptr});
+        Unit u = make_unit(std::move(stmts), true, [this, obj](const Failure* f) {
+            if (f) fail("could not create " + obj->def.label(), *f);
+            else emit_done(*obj);
+        });
+        u.cleanup = {cleanup_statement(s.def)};
+        j.push_back(std::move(u));
     }
     const std::string table = quote_qualified(t.schema, t.table);
     if (o_.analyze)
-        j.push_back(Unit{{"ANALYZE " + table}, false, {}, [this, table](const Failure* f) {
-                             if (f) fail("could not analyze table " + table, *f);
-                         }, nullptr});
+        j.push_back(make_unit({"ANALYZE " + table}, false, [this, table](const Failure* f) {
+            if (f) fail("could not analyze table " + table, *f);
+        }));
     if (j.empty()) return;
     TableState* tp = &t;
     j.back().done = [tp, table, prev = j.back().done](const Failure* f) {
@@ -367,6 +424,7 @@ void Engine::on_readable(Slot& s) {
             return;
         }
         auto st = PQresultStatus(r.get());
+        if (st == PGRES_TUPLES_OK && !s.recovering && s.job.front().rows) s.job.front().rows(r.get());
         if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && !s.stmt_error) {
             const char* primary = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_PRIMARY);
             const char* detail = PQresultErrorField(r.get(), PG_DIAG_MESSAGE_DETAIL);
@@ -424,11 +482,14 @@ void Engine::connection_lost(Slot& s) {
 
 int Engine::run() {
     auto t0 = Clock::now();
-    {
-        Connection src(o_.source, "source");
-        begin_source_transaction(src, o_.snapshot);
-        catalog_ = load_index_catalog(src);
-        src.exec("COMMIT");
+    src_ = std::make_unique<Connection>(o_.source, "source");
+    setup_source_session(*src_);
+    try {
+        begin_snapshot_transaction(*src_, o_.snapshot);
+    } catch (const Error& e) {
+        if (o_.snapshot.empty()) throw;
+        throw Error(e.what(), 1, e.detail,
+                    "a snapshot can be used only while the transaction that exported it (snapshot-hold) is open");
     }
     int jobs = std::max(1, o_.jobs);
     setup_sql_ = "SELECT pg_catalog.set_config('search_path', '', false); "
@@ -439,9 +500,8 @@ int Engine::run() {
                  "SET default_tablespace = ''";
     slots_.resize(static_cast<size_t>(jobs));
     for (auto& s : slots_) s.conn = connect_target();
-    existing_ = probe_target_indexes(*slots_[0].conn);
-    log_verbose(std::to_string(catalog_.size()) + " source table(s) with indexes, " +
-                std::to_string(existing_.size()) + " index(es) already on the target");
+    existing_names_ = target_index_names(*slots_[0].conn);
+    log_verbose(std::to_string(existing_names_.size()) + " index(es) already on the target");
 
     std::string buf;
     bool eof = false;

@@ -55,20 +55,12 @@ std::string IndexDef::label() const {
     return "index " + quote_qualified(schema, index);
 }
 
-void begin_source_transaction(Connection& src, const std::string& snapshot) {
-    src.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    if (!snapshot.empty()) {
-        try {
-            src.exec("SET TRANSACTION SNAPSHOT " + quote_literal(snapshot));
-        } catch (const Error& e) {
-            throw Error(std::string("could not use snapshot \"") + snapshot + "\": " + e.what(), 1, {},
-                        "the snapshot exists only while the transaction that exported it (snapshot-hold) is open");
-        }
-    }
-    src.exec("SELECT pg_catalog.set_config('search_path', '', false)");
-}
-
-std::map<uint32_t, TableIndexes> load_index_catalog(Connection& src) {
+std::map<uint32_t, TableIndexes> load_index_catalog(Connection& src, const std::vector<uint32_t>& tables) {
+    std::map<uint32_t, TableIndexes> out;
+    if (tables.empty()) return out;
+    std::string oids = "{";
+    for (size_t i = 0; i < tables.size(); ++i) oids += (i ? "," : "") + std::to_string(tables[i]);
+    oids += "}";
     // As pg_dump's getIndexes(): valid and ready indexes only; the constraint
     // (p, u, x) an index backs; statistics targets of expression columns.
     const std::string sql = std::string(R"SQL(
@@ -87,12 +79,12 @@ SELECT i.indrelid, n.nspname, t.relname, ic.oid, ic.relname,
   JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
   LEFT JOIN pg_catalog.pg_constraint c
     ON c.conrelid = i.indrelid AND c.conindid = i.indexrelid AND c.contype IN ('p', 'u', 'x')
- WHERE t.relkind = 'r' AND i.indisvalid AND i.indisready AND )SQL") +
+ WHERE i.indrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+   AND t.relkind = 'r' AND i.indisvalid AND i.indisready AND )SQL") +
                             kUserSchemas + R"SQL(
  ORDER BY i.indrelid, ic.relname)SQL";
-    Result r = src.exec(sql);
+    Result r = src.exec_params(sql, {oids});
     std::map<uint32_t, IndexDef*> by_index;
-    std::map<uint32_t, TableIndexes> out;
     for (int row = 0; row < PQntuples(r.get()); ++row) {
         IndexDef d;
         d.table_oid = get_oid(r.get(), row, 0);
@@ -120,21 +112,28 @@ SELECT i.indrelid, n.nspname, t.relname, ic.oid, ic.relname,
         t.table = d.table;
         t.indexes.push_back(std::move(d));
     }
+    std::string index_oids = "{";
     for (auto& [oid, t] : out) {
         std::stable_sort(t.indexes.begin(), t.indexes.end(),
                          [](const IndexDef& a, const IndexDef& b) { return a.bytes > b.bytes; });
-        for (auto& d : t.indexes) by_index[d.index_oid] = &d;
+        for (auto& d : t.indexes) {
+            by_index[d.index_oid] = &d;
+            index_oids += (index_oids.size() > 1 ? "," : "") + std::to_string(d.index_oid);
+        }
     }
+    index_oids += "}";
+    if (by_index.empty()) return out;
     // ALTER INDEX ... DEPENDS ON EXTENSION (pg_depend deptype 'x'), as pg_dump's
     // append_depends_on_extension().
-    Result x = src.exec(R"SQL(
+    Result x = src.exec_params(R"SQL(
 SELECT d.objid, e.extname
   FROM pg_catalog.pg_depend d
   JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
- WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+ WHERE d.objid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+   AND d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
    AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
    AND d.deptype = 'x'
- ORDER BY d.objid, e.extname)SQL");
+ ORDER BY d.objid, e.extname)SQL", {index_oids});
     for (int row = 0; row < PQntuples(x.get()); ++row) {
         auto it = by_index.find(get_oid(x.get(), row, 0));
         if (it != by_index.end()) it->second->extensions.push_back(get(x.get(), row, 1));
@@ -145,6 +144,10 @@ SELECT d.objid, e.extname
 BuildStep build_step(const IndexDef& d) {
     if (d.tablespace.empty()) return {{d.indexdef}, false};
     return {{"SET LOCAL default_tablespace = " + quote_ident(d.tablespace), d.indexdef}, true};
+}
+
+BuildStep reindex_step(const IndexDef& d) {
+    return {{"REINDEX INDEX " + quote_qualified(d.schema, d.index)}, false};
 }
 
 std::vector<std::string> finish_statements(const IndexDef& d, bool constraint_exists) {
@@ -176,9 +179,22 @@ std::string cleanup_statement(const IndexDef& d) {
     return "DROP INDEX IF EXISTS " + quote_qualified(d.schema, d.index);
 }
 
-TargetIndexes probe_target_indexes(Connection& tgt) {
+std::set<IndexName> target_index_names(Connection& tgt) {
     Result r = tgt.exec(std::string(R"SQL(
-SELECT n.nspname, c.relname, i.indisvalid AND i.indisready, tn.nspname, t.relname,
+SELECT n.nspname, c.relname
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('i', 'I') AND )SQL") + kUserSchemas);
+    std::set<IndexName> out;
+    for (int row = 0; row < PQntuples(r.get()); ++row) out.emplace(get(r.get(), row, 0), get(r.get(), row, 1));
+    return out;
+}
+
+std::string target_index_query(const std::vector<IndexName>& names) {
+    std::string list;
+    for (auto& [schema, index] : names)
+        list += (list.empty() ? "(" : ", (") + quote_literal(schema) + ", " + quote_literal(index) + ")";
+    return R"SQL(SELECT n.nspname, c.relname, i.indisvalid AND i.indisready, tn.nspname, t.relname,
        pg_catalog.pg_get_indexdef(i.indexrelid),
        con.contype, con.conname, con.condeferrable, con.condeferred
   FROM pg_catalog.pg_index i
@@ -188,21 +204,25 @@ SELECT n.nspname, c.relname, i.indisvalid AND i.indisready, tn.nspname, t.relnam
   JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
   LEFT JOIN pg_catalog.pg_constraint con
     ON con.conrelid = i.indrelid AND con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')
- WHERE )SQL") + kUserSchemas);
+ WHERE (n.nspname::pg_catalog.text, c.relname::pg_catalog.text) IN ()SQL" +
+           (list.empty() ? std::string("(NULL, NULL)") : list) + ")";
+}
+
+TargetIndexes parse_target_indexes(const PGresult* r) {
     TargetIndexes out;
-    for (int row = 0; row < PQntuples(r.get()); ++row) {
+    for (int row = 0; row < PQntuples(r); ++row) {
         TargetIndex t;
-        t.schema = get(r.get(), row, 0);
-        t.index = get(r.get(), row, 1);
-        t.valid = get_bool(r.get(), row, 2);
-        t.table_schema = get(r.get(), row, 3);
-        t.table = get(r.get(), row, 4);
-        t.indexdef = get(r.get(), row, 5);
-        std::string ct = get(r.get(), row, 6);
+        t.schema = get(r, row, 0);
+        t.index = get(r, row, 1);
+        t.valid = get_bool(r, row, 2);
+        t.table_schema = get(r, row, 3);
+        t.table = get(r, row, 4);
+        t.indexdef = get(r, row, 5);
+        std::string ct = get(r, row, 6);
         t.contype = ct.empty() ? 0 : ct[0];
-        t.constraint = get(r.get(), row, 7);
-        t.deferrable = get_bool(r.get(), row, 8);
-        t.deferred = get_bool(r.get(), row, 9);
+        t.constraint = get(r, row, 7);
+        t.deferrable = get_bool(r, row, 8);
+        t.deferred = get_bool(r, row, 9);
         out[{t.schema, t.index}] = std::move(t);
     }
     return out;
@@ -211,23 +231,16 @@ SELECT n.nspname, c.relname, i.indisvalid AND i.indisready, tn.nspname, t.relnam
 ObjectPlan plan_object(const IndexDef& d, const TargetIndex* t) {
     ObjectPlan p;
     if (!t) return p;
-    bool same_index = t->valid && t->table_schema == d.schema && t->table == d.table &&
-                      t->indexdef == d.indexdef;
-    if (same_index && !d.is_constraint() && t->contype == 0) {
-        p.build = false;
+    bool same_index = t->table_schema == d.schema && t->table == d.table && t->indexdef == d.indexdef;
+    bool same_constraint = t->contype == d.contype && t->constraint == d.constraint &&
+                           t->deferrable == d.deferrable && t->deferred == d.deferred;
+    // A constraint's index built before the ADD CONSTRAINT step of a run that stopped.
+    bool constraint_to_add = d.is_constraint() && t->contype == 0;
+    if (same_index && (same_constraint || constraint_to_add)) {
+        p.build = !t->valid;
+        p.reindex = !t->valid;
+        p.constraint_exists = d.is_constraint() && !constraint_to_add;
         return p;
-    }
-    if (same_index && d.is_constraint()) {
-        if (t->contype == 0) {  // built, constraint not added yet
-            p.build = false;
-            return p;
-        }
-        if (t->contype == d.contype && t->constraint == d.constraint && t->deferrable == d.deferrable &&
-            t->deferred == d.deferred) {
-            p.build = false;
-            p.constraint_exists = true;
-            return p;
-        }
     }
     if (t->contype != 0)
         p.drop.push_back("ALTER TABLE ONLY " + quote_qualified(t->table_schema, t->table) +

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,19 +52,16 @@ struct TableIndexes {
     std::vector<IndexDef> indexes;
 };
 
-// Opens the source transaction as pg_dump does: BEGIN ISOLATION LEVEL REPEATABLE
-// READ, READ ONLY; SET TRANSACTION SNAPSHOT snapshot (unless empty); search_path
-// = '' so that pg_get_indexdef qualifies every name. Throws Error (e.g. for an
-// unknown or expired snapshot).
-void begin_source_transaction(Connection& src, const std::string& snapshot);
-
-// Reads, in the current transaction, every valid and ready index of every
-// ordinary table (relkind 'r', which includes leaf partitions) outside the
-// system schemas, keyed by table oid. Left out, as they stay in post-data:
-// indexes that back an exclusion constraint (contype 'x'), indexes of
-// partitioned tables, views and materialized views. pg_dump skips invalid
-// indexes too. Throws Error on a query failure.
-std::map<uint32_t, TableIndexes> load_index_catalog(Connection& src);
+// Reads, in the current transaction (lib/snapshot.h: setup_source_session,
+// then begin_snapshot_transaction), the valid and ready indexes of the given
+// tables that are ordinary tables (relkind 'r', which includes leaf
+// partitions) outside the system schemas, keyed by table oid; tables without
+// such indexes are absent. Left out, as they stay in post-data: indexes that
+// back an exclusion constraint (contype 'x'), and any index of a partitioned
+// table, view or materialized view. pg_dump skips invalid indexes too.
+// One query for the indexes and one for their extension dependencies, whatever
+// the number of tables. Throws Error on a query failure.
+std::map<uint32_t, TableIndexes> load_index_catalog(Connection& src, const std::vector<uint32_t>& tables);
 
 // The build step: pg_get_indexdef's CREATE [UNIQUE] INDEX (a constraint's index
 // under its own name). For an index outside the default tablespace it runs in
@@ -75,6 +73,8 @@ struct BuildStep {
     bool transaction = false;        // run between BEGIN and COMMIT
 };
 BuildStep build_step(const IndexDef& d);
+// REINDEX INDEX of the index (it keeps its tablespace).
+BuildStep reindex_step(const IndexDef& d);
 
 // The statements that complete the TOC entry after the build, in pg_dump's
 // order (dumpIndex / dumpConstraint), to run in one transaction once no other
@@ -90,7 +90,7 @@ std::vector<std::string> finish_statements(const IndexDef& d, bool constraint_ex
 // under its build name.
 std::string cleanup_statement(const IndexDef& d);
 
-// An index that already exists on the target (see probe_target_indexes).
+// An index that already exists on the target (see target_index_query).
 struct TargetIndex {
     std::string schema, index;       // the index
     std::string table_schema, table; // its table
@@ -102,22 +102,35 @@ struct TargetIndex {
 };
 using TargetIndexes = std::map<std::pair<std::string, std::string>, TargetIndex>;  // (schema, index)
 
-// Every index outside the system schemas on the target (search_path must be '').
-TargetIndexes probe_target_indexes(Connection& tgt);
+using IndexName = std::pair<std::string, std::string>;  // (schema, index)
+
+// The (schema, name) of every index outside the system schemas on the target:
+// a cheap catalog scan (no pg_get_indexdef), done once at start.
+std::set<IndexName> target_index_names(Connection& tgt);
+
+// A query for the details of the target's indexes named in names (values
+// quoted with quote_literal), run with search_path = '' so that its
+// pg_get_indexdef is comparable with the source's; parse its result with
+// parse_target_indexes.
+std::string target_index_query(const std::vector<IndexName>& names);
+TargetIndexes parse_target_indexes(const PGresult* r);
 
 // What to do for one object, given what the target already has (rerun rule):
 //  - nothing of that name: build it;
-//  - a valid index with the same definition on the same table, and for a
+//  - an index of the same table with the same pg_get_indexdef, and for a
 //    constraint either no constraint yet or the same constraint (name, type,
-//    DEFERRABLE, INITIALLY DEFERRED): keep it, do not rebuild, run the finish
-//    statements (idempotent; ADD CONSTRAINT only if the constraint is missing),
-//    then write it to the done stream;
-//  - anything else under that name (invalid, another definition or table,
-//    another constraint): drop it (ALTER TABLE ONLY ... DROP CONSTRAINT when it
-//    backs a constraint, else DROP INDEX) and build it again.
+//    DEFERRABLE, INITIALLY DEFERRED), for a plain index no constraint: keep it
+//    if it is valid, REINDEX it if it is not (which also keeps it attached to
+//    a partitioned index); then run the finish statements (idempotent; ADD
+//    CONSTRAINT only if the constraint is missing) and write it to the done
+//    stream;
+//  - anything else under that name (another definition or table, another
+//    constraint): drop it (ALTER TABLE ONLY ... DROP CONSTRAINT when it backs a
+//    constraint, else DROP INDEX) and build it again.
 struct ObjectPlan {
     std::vector<std::string> drop;    // run before the table's builds
-    bool build = true;
+    bool build = true;                // run build_step (or REINDEX)
+    bool reindex = false;             // build by REINDEX INDEX of the existing index
     bool constraint_exists = false;   // pass to finish_statements
     bool reused() const { return !build; }
 };

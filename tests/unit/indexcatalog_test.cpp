@@ -136,17 +136,33 @@ TEST(IndexCatalog, PlanKeepsValidSameIndex) {
     EXPECT_TRUE(p.drop.empty());
 }
 
-TEST(IndexCatalog, PlanRebuildsInvalidOrDifferent) {
+TEST(IndexCatalog, PlanReindexesInvalidSameIndex) {
     TargetIndex t = existing(plain());
     t.valid = false;
     ObjectPlan p = plan_object(plain(), &t);
     EXPECT_TRUE(p.build);
+    EXPECT_TRUE(p.reindex);
+    EXPECT_TRUE(p.drop.empty());
+    BuildStep b = reindex_step(plain());
+    ASSERT_EQ(b.stmts.size(), 1u);
+    EXPECT_EQ(b.stmts[0], "REINDEX INDEX \"public\".\"idx_title\"");
+    EXPECT_FALSE(b.transaction);
+
+    TargetIndex c = existing(pkey());
+    c.valid = false;
+    p = plan_object(pkey(), &c);
+    EXPECT_TRUE(p.reindex);
+    EXPECT_TRUE(p.constraint_exists);
+}
+
+TEST(IndexCatalog, PlanRebuildsDifferent) {
+    TargetIndex t = existing(plain());
+    t.indexdef = "CREATE INDEX idx_title ON public.film USING hash (title)";
+    ObjectPlan p = plan_object(plain(), &t);
+    EXPECT_TRUE(p.build);
+    EXPECT_FALSE(p.reindex);
     ASSERT_EQ(p.drop.size(), 1u);
     EXPECT_EQ(p.drop[0], "DROP INDEX \"public\".\"idx_title\"");
-
-    t = existing(plain());
-    t.indexdef = "CREATE INDEX idx_title ON public.film USING hash (title)";
-    EXPECT_TRUE(plan_object(plain(), &t).build);
 
     t = existing(plain());
     t.table = "other";
@@ -197,4 +213,10 @@ TEST(IndexCatalog, SessionWorkMem) {
     EXPECT_EQ(session_work_mem_kb(int64_t(1) << 20, 8), 1024);  // the server's minimum
     EXPECT_EQ(session_work_mem_kb(int64_t(8) << 40, 1), 2147483647);
     EXPECT_EQ(session_work_mem_kb(int64_t(64) << 20, 0), 65536);
+}
+
+TEST(IndexCatalog, TargetIndexQueryQuotesNames) {
+    std::string q = target_index_query({{"public", "idx"}, {"Odd Schema", "it's"}});
+    EXPECT_NE(q.find("IN (('public', 'idx'), ('Odd Schema', 'it''s'))"), std::string::npos);
+    EXPECT_NE(target_index_query({}).find("IN ((NULL, NULL))"), std::string::npos);
 }
