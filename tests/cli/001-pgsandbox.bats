@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+bats_require_minimum_version 1.5.0
 # The throwaway-cluster harness itself: clusters start on distinct ports with
 # postgres_fdw available, and stop leaves no process and no directory behind.
 
@@ -38,4 +39,21 @@ teardown() {
 	run "$REPO_ROOT/scripts/pgsandbox" frobnicate
 	[ "$status" -eq 2 ]
 	[[ "$output" == *'unknown command "frobnicate"'* ]]
+}
+
+@test "pgsandbox --help and --version print to stdout and exit 0" {
+	run --separate-stderr "$REPO_ROOT/scripts/pgsandbox" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Usage:"* ]]
+	[ -z "$stderr" ]
+	run --separate-stderr "$REPO_ROOT/scripts/pgsandbox" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" == "pgsandbox (fdwcopy) "* ]]
+}
+
+@test "pgsandbox start: unknown option exits 2 naming it, and starts nothing" {
+	run "$REPO_ROOT/scripts/pgsandbox" start --bogus "$SB" one
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'unknown option "--bogus"'* ]]
+	[ ! -e "$SB/one" ]
 }

@@ -92,6 +92,20 @@ objects_of() {
 	[ "$(psql_on dst t1 -Atc "SELECT count(*) FROM pg_constraint WHERE conname IN ('orders_pkey', 'orders_item_id_fkey', 'items_code_key')")" = 3 ]
 }
 
+@test "clone --resume: a post-data restore run again skips the objects already made" {
+	# As after a failure half way through the post-data: the steps file says
+	# it is not done, the objects are on the target.
+	W="$BATS_FILE_TMPDIR/w1"
+	grep -v '^post-data' "$W/steps" >"$W/steps.new" && mv "$W/steps.new" "$W/steps"
+	touch "$W/post-data.started"
+	run --separate-stderr fdwcopy clone --resume --dir "$W" --source "$S" --target "$(pgsb_conninfo dst t1)"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"schema, data and indexes: done before"* ]]
+	[[ $output == *"objects were already made by the interrupted run"* ]]
+	[[ $output == *"verify: equal: "* ]]
+}
+
 @test "clone: an unmapped server is refused before anything is written (exit 3)" {
 	psql_on dst -c "CREATE DATABASE t2"
 	run --separate-stderr fdwcopy clone --source "$S" --target "$(pgsb_conninfo dst t2)" --dir "$BATS_TEST_TMPDIR/w"
