@@ -28,13 +28,15 @@ setup_file() {
 teardown_file() { pgsb_stop; }
 
 setup() {
+	export ARCHIVE_PASSWORD=tgt-secret-pw
 	T=$BATS_TEST_TMPDIR
 	F=$BATS_FILE_TMPDIR
 	S=$(pgsb_conninfo src fdwsrc)
 }
 
 # The map: both servers on dst's tarchive_db; the mappings get target
-# passwords; alice (a role only the source cluster has) is dropped.
+# passwords (one from the environment); alice (a role only the source cluster
+# has) is dropped.
 write_map() {
 	cat >"$1" <<MAP
 [server:archive_server]
@@ -48,11 +50,9 @@ port = $(pgsb_port dst)
 dbname = tarchive_db
 fetch_size =
 
-[user-mapping:postgres@archive_server]
-password = tgt-secret-pw
-
-[user-mapping:public@archive_server]
+[user-mapping:*@archive_server]
 user = postgres
+password = env:ARCHIVE_PASSWORD
 
 [user-mapping:postgres@reporting_srv]
 password = tgt-secret-pw
@@ -148,8 +148,11 @@ no_secrets() { ! grep -q -e src-secret-pw -e alice-secret-pw -e rep-secret-pw -e
 	printf '%s\n' "archive_server|dbname=tarchive_db,host=$PGSB_DIR,port=$(pgsb_port dst)" \
 		"reporting_srv|dbname=tarchive_db,host=$PGSB_DIR,port=$(pgsb_port dst)" >"$T/expected"
 	diff -u "$T/expected" "$T/servers"
-	psql_on dst r2 -Atc "SELECT usename || '@' || srvname FROM pg_user_mappings ORDER BY 1" >"$T/mappings"
-	printf '%s\n' postgres@archive_server postgres@reporting_srv public@archive_server >"$T/expected"
+	psql_on dst r2 -Atc "SELECT usename || '@' || srvname || ' ' || array_to_string(umoptions, ',')
+	  FROM pg_user_mappings ORDER BY 1" >"$T/mappings"
+	printf '%s\n' "postgres@archive_server password=tgt-secret-pw,user=postgres" \
+		"postgres@reporting_srv password=tgt-secret-pw,user=postgres" \
+		"public@archive_server user=postgres,password=tgt-secret-pw" >"$T/expected"
 	diff -u "$T/expected" "$T/mappings"
 	psql_on dst r2 -Atc "SELECT note, count(*) FROM measurements GROUP BY 1 ORDER BY 1" >"$T/rows"
 	printf 'hot|10000\ntarget archive|50\n' >"$T/expected"
