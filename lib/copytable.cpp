@@ -605,7 +605,7 @@ Error item_error(const std::string& prefix, const Error& e) {
 int run_copy_table(const std::string& source, const std::string& target, const std::vector<std::string>& items,
                    const CopyOptions& opt) {
     const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
-    std::mutex in_mu, out_mu;
+    std::mutex in_mu, out_mu, err_mu;
     std::atomic<bool> failed{false}, stop{false};
     size_t next = 0;
     bool eof = false;
@@ -635,7 +635,13 @@ int run_copy_table(const std::string& source, const std::string& target, const s
         }
         return false;
     };
-    auto fail = [&](bool can_go_on) {
+    // An error, its detail and its hint are separate writes: keep each
+    // report's lines together when two workers fail at once.
+    auto fail_with = [&](const Error& e, bool can_go_on) {
+        {
+            std::lock_guard<std::mutex> lk(err_mu);
+            report(e);
+        }
         failed.store(true);
         if (!can_go_on) stop.store(true);
     };
@@ -647,23 +653,20 @@ int run_copy_table(const std::string& source, const std::string& target, const s
             try {
                 w = parse_work_line(l);
             } catch (const Error& e) {
-                report(e);
-                fail(opt.keep_going);
+                fail_with(e, opt.keep_going);
                 continue;
             }
             ItemResult r;
             try {
                 r = copier.copy(w);
             } catch (const Error& e) {
-                report(item_error("could not copy " + describe(w) + ": ", e));
-                fail(opt.keep_going);
+                fail_with(item_error("could not copy " + describe(w) + ": ", e), opt.keep_going);
                 continue;
             }
             std::lock_guard<std::mutex> lk(out_mu);
-            if (!write_all(1, format_result_line(r) + "\n")) {
-                report(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)));
-                fail(false);
-            }
+            if (!write_all(1, format_result_line(r) + "\n"))
+                fail_with(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)),
+                          false);
         }
     };
     if (jobs == 1) {
