@@ -95,8 +95,16 @@ bench: deps
 man:
 	@for m in $(MANPAGES); do man -l -Tutf8 $$m >/dev/null 2>&1 || echo "bad man page: $$m"; done
 
+# Directories install may create, shallowest first; install records in
+# DATADIR/installed-dirs those that did not exist, uninstall removes them again
+# (when empty), so an install into a fresh PREFIX leaves nothing behind.
+INSTALL_DIRS = $(PREFIX) $(BINDIR) $(PREFIX)/share $(MANDIR) \
+               $(addprefix $(MANDIR)/man,$(sort $(subst .,,$(suffix $(MANPAGES)))))
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)
+	@new=; for d in $(INSTALL_DIRS); do [ -d "$(DESTDIR)$$d" ] || new="$$d $$new"; done; \
+	  install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) && \
+	  printf '%s\n' $$new >$(DESTDIR)$(DATADIR)/installed-dirs
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
@@ -105,7 +113,9 @@ install: all
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BUILT_TOOLS) $(BUILT_SCRIPTS))
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); done
-	rm -rf $(DESTDIR)$(DATADIR)
+	@dirs=$$(cat $(DESTDIR)$(DATADIR)/installed-dirs 2>/dev/null || true); \
+	  rm -rf $(DESTDIR)$(DATADIR); \
+	  for d in $$dirs; do rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done
 
 clean:
 	rm -rf bin build

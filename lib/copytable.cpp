@@ -604,49 +604,80 @@ Error item_error(const std::string& prefix, const Error& e) {
 
 int run_copy_table(const std::string& source, const std::string& target, const std::vector<std::string>& items,
                    const CopyOptions& opt) {
-    Copier copier(source, target, opt);
-    bool failed = false;
-    // Returns false when the run must stop.
-    auto process = [&](const std::string& line) {
-        WorkItem w;
-        try {
-            w = parse_work_line(line);
-        } catch (const Error& e) {
-            report(e);
-            failed = true;
-            return opt.keep_going;
-        }
-        ItemResult r;
-        try {
-            r = copier.copy(w);
-        } catch (const Error& e) {
-            report(item_error("could not copy " + describe(w) + ": ", e));
-            failed = true;
-            return opt.keep_going;
-        }
-        if (!write_all(1, format_result_line(r) + "\n")) {
-            report(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)));
-            failed = true;
-            return false;
-        }
-        return true;
-    };
-    if (!items.empty()) {
-        for (auto& it : items)
-            if (!process(it)) break;
-    } else {
-        char* line = nullptr;
-        size_t cap = 0;
-        ssize_t len;
-        while ((len = getline(&line, &cap, stdin)) >= 0) {
+    const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
+    std::mutex in_mu, out_mu, err_mu;
+    std::atomic<bool> failed{false}, stop{false};
+    size_t next = 0;
+    bool eof = false;
+    char* line = nullptr;
+    size_t cap = 0;
+    // The next work line, or false when there is none left (or the run stops).
+    // Under in_mu: the workers share the argument list or stdin.
+    auto next_line = [&](std::string* out) {
+        std::lock_guard<std::mutex> lk(in_mu);
+        while (!stop.load()) {
+            if (!items.empty()) {
+                if (next >= items.size()) return false;
+                *out = items[next++];
+                return true;
+            }
+            if (eof) return false;
+            ssize_t len = getline(&line, &cap, stdin);
+            if (len < 0) {
+                eof = true;
+                return false;
+            }
             std::string l(line, static_cast<size_t>(len));
             if (!l.empty() && l.back() == '\n') l.pop_back();
             if (l.empty() || l[0] == '#') continue;
-            if (!process(l)) break;
+            *out = std::move(l);
+            return true;
         }
-        free(line);
+        return false;
+    };
+    // An error, its detail and its hint are separate writes: keep each
+    // report's lines together when two workers fail at once.
+    auto fail_with = [&](const Error& e, bool can_go_on) {
+        {
+            std::lock_guard<std::mutex> lk(err_mu);
+            report(e);
+        }
+        failed.store(true);
+        if (!can_go_on) stop.store(true);
+    };
+    auto worker = [&] {
+        Copier copier(source, target, opt);
+        std::string l;
+        while (next_line(&l)) {
+            WorkItem w;
+            try {
+                w = parse_work_line(l);
+            } catch (const Error& e) {
+                fail_with(e, opt.keep_going);
+                continue;
+            }
+            ItemResult r;
+            try {
+                r = copier.copy(w);
+            } catch (const Error& e) {
+                fail_with(item_error("could not copy " + describe(w) + ": ", e), opt.keep_going);
+                continue;
+            }
+            std::lock_guard<std::mutex> lk(out_mu);
+            if (!write_all(1, format_result_line(r) + "\n"))
+                fail_with(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)),
+                          false);
+        }
+    };
+    if (jobs == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        for (int i = 0; i < jobs; ++i) pool.emplace_back(worker);
+        for (auto& t : pool) t.join();
     }
-    return failed ? 1 : 0;
+    free(line);
+    return failed.load() ? 1 : 0;
 }
 
 }  // namespace fdwcopy

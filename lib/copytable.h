@@ -26,6 +26,8 @@ struct CopyOptions {
     bool keep_going = false;            // go on with the next item after a failure
     size_t chunk_bytes = 256 * 1024;    // bytes per CopyData message sent to the target
     int chunks = 4;                     // chunks in flight between the reader and the writer
+    int jobs = 1;                       // items copied at a time, each worker with its own
+                                        // source and target sessions, reused across items
 };
 
 // The source side of a COPY: COPY "s"."t" (cols) TO STDOUT for a whole table
@@ -82,6 +84,12 @@ Error item_error(const std::string& prefix, const Error& e);
 // result line per finished item on stdout with a single write(2). Connects on
 // the first item. Returns the exit code: 0, or 1 after a failure (reported on
 // stderr naming the item). Without keep_going, stops at the first failure.
+// With options.jobs = N > 1, N worker threads take the items in their input
+// order (the work stream is largest first, so this is largest-first
+// scheduling), each with its own pair of sessions opened on its first item and
+// reused for the next ones; result lines are written whole, one write(2) each,
+// in the order the items finish. After a failure (without keep_going) no worker
+// starts another item; the items already running finish.
 int run_copy_table(const std::string& source_conninfo, const std::string& target_conninfo,
                    const std::vector<std::string>& items, const CopyOptions& options);
 

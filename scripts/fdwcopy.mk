@@ -87,85 +87,6 @@ make=$1 goal=$2 w=$3 top=$4 mode=${5-}
 me=fdwcopy.mk
 sub() { "$make" --no-print-directory -f "$top" FDWCOPY_INNER=1 "$@"; }
 
-# pct_decode VAR STRING: VAR = STRING with %XX escapes decoded (URI syntax).
-pct_decode() { local s=${2//\\/\\\\}; printf -v "$1" '%b' "${s//%/\\x}"; }
-
-# split_conninfo STRING: sets ci to STRING without its password and pw to the
-# password ("" when there is none), following libpq's conninfo and URI syntax
-# ("Connection Strings" in the libpq docs). Returns 1 when libpq would not
-# parse STRING either. The password then goes to PGPASSWORD, which libpq reads
-# when the conninfo has none: pg_dump, pg_restore and psql get it through their
-# environment, never through their argument vector.
-split_conninfo() {
-	local s=$1 n=${#1} i=0 c key val out= sp=$' \t\n\r\f\v'
-	ci=$s pw=
-	case $s in
-	postgresql://* | postgres://*)
-		local scheme=${s%%://*}:// rest=${s#*://} auth= tail p q params=
-		if [[ ${rest%%/*} == *@* ]]; then
-			auth=${rest%%@*} tail=${rest#*@}
-			if [[ $auth == *:* ]]; then pct_decode pw "${auth#*:}"; auth=${auth%%:*}; fi
-			auth+=@
-		else
-			tail=$rest
-		fi
-		if [[ $tail == *\?* ]]; then
-			q=${tail#*\?} tail=${tail%%\?*}
-			local IFS='&'
-			set -f
-			for p in $q; do
-				pct_decode key "${p%%=*}"
-				if [ "$key" = password ]; then pct_decode pw "${p#*=}"; else params+=${params:+&}$p; fi
-			done
-			set +f
-			tail+=${params:+?$params}
-		fi
-		ci=$scheme$auth$tail
-		return 0 ;;
-	esac
-	[[ $s == *=* ]] || return 0	# a database name
-	while :; do
-		while [ $i -lt $n ] && [[ $sp == *"${s:i:1}"* ]]; do i=$((i + 1)); done
-		[ $i -lt $n ] || break
-		key=
-		while [ $i -lt $n ]; do
-			c=${s:i:1}
-			[ "$c" != = ] && [[ $sp != *"$c"* ]] || break
-			key+=$c i=$((i + 1))
-		done
-		while [ $i -lt $n ] && [[ $sp == *"${s:i:1}"* ]]; do i=$((i + 1)); done
-		[ $i -lt $n ] && [ "${s:i:1}" = = ] || return 1
-		i=$((i + 1))
-		while [ $i -lt $n ] && [[ $sp == *"${s:i:1}"* ]]; do i=$((i + 1)); done
-		val=
-		if [ $i -lt $n ] && [ "${s:i:1}" = "'" ]; then
-			i=$((i + 1))
-			while :; do
-				[ $i -lt $n ] || return 1
-				c=${s:i:1} i=$((i + 1))
-				if [ "$c" = "'" ]; then break; fi
-				if [ "$c" = '\' ]; then c=${s:i:1} i=$((i + 1)); fi
-				val+=$c
-			done
-		else
-			while [ $i -lt $n ]; do
-				c=${s:i:1}
-				[[ $sp != *"$c"* ]] || break
-				i=$((i + 1))
-				if [ "$c" = '\' ]; then c=${s:i:1} i=$((i + 1)); fi
-				val+=$c
-			done
-		fi
-		if [ "$key" = password ]; then
-			pw=$val
-		else
-			val=${val//\\/\\\\} val=${val//\'/\\\'}
-			out+="${out:+ }$key='$val'"
-		fi
-	done
-	ci=$out
-}
-
 for side in SOURCE TARGET; do
 	var=FDWCOPY_$side
 	if [ -z "${!var-}" ]; then
@@ -173,10 +94,6 @@ for side in SOURCE TARGET; do
 		echo "hint: set $side to a libpq conninfo string or URI before the include line (see fdwcopy.mk(7))" >&2
 		exit 2
 	fi
-	split_conninfo "${!var}" || { echo "$me: error: $side is not a valid conninfo string" >&2; exit 2; }
-	# An explicit password wins; else the caller's PGPASSWORD, as libpq would do.
-	[ -n "$pw" ] || pw=${PGPASSWORD-}
-	export "FDWCOPY_${side}_CONNINFO=$ci" "FDWCOPY_${side}_PASSWORD=$pw"
 done
 if [ "$FDWCOPY_SOURCE" = "$FDWCOPY_TARGET" ]; then
 	echo "$me: error: SOURCE and TARGET are the same conninfo" >&2
@@ -188,6 +105,19 @@ for tool in snapshot-hold table-list copy-table index-build schema-split fdw-rew
 		echo "hint: install fdwcopy (make install), or add its bin/ directory to PATH" >&2
 		exit 2
 	fi
+done
+# Each conninfo without its password, parsed by fdwcopy's parser (libpq's
+# syntax); the password goes to PGPASSWORD, which libpq reads when the
+# conninfo has none: pg_dump, pg_restore and psql get it through their
+# environment, never through their argument vector.
+for side in SOURCE TARGET; do
+	ci= pw= haspw=
+	{ IFS= read -r -d '' ci && IFS= read -r -d '' pw && IFS= read -r -d '' haspw; } \
+		< <(fdwcopy conninfo-split "FDWCOPY_$side" 2>/dev/null) || true
+	[ -n "$haspw" ] || { echo "$me: error: $side is not a valid conninfo string" >&2; exit 2; }
+	# An explicit password wins; else the caller's PGPASSWORD, as libpq would do.
+	[ "$haspw" = 1 ] || pw=${PGPASSWORD-}
+	export "FDWCOPY_${side}_CONNINFO=$ci" "FDWCOPY_${side}_PASSWORD=$pw"
 done
 umask 077	# schema.dump holds the source's user-mapping passwords
 

@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
          "column type allows it), text or binary")
         ("progress", "show rows, MB and MB/s on stderr (default when stderr is a terminal)")
         ("keep-going", "after a failed item go on with the next (exit status is still 1)")
+        ("jobs,j", po::value<int>(&opt.jobs)->value_name("N"),
+         "copy N items at a time, each worker reusing its own pair of sessions (default: 1)")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
          "a work line to copy (the same as an ITEM argument; repeatable)");
     cli.positional.add("item", -1);
@@ -42,6 +44,7 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         return cli.usage_error(e.what());
     }
+    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("--jobs must be between 1 and 1024");
     opt.keep_going = cli.vm.count("keep-going") > 0;
     opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);
     signal(SIGPIPE, SIG_IGN);

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
     int jobs = static_cast<int>(std::thread::hardware_concurrency());
     if (jobs < 1) jobs = 1;
     Cli cli("index-build",
-            "build the indexes and PRIMARY KEY / UNIQUE constraints of copied tables on the target",
+            "build the indexes and PRIMARY KEY/UNIQUE constraints of copied tables",
             "index-build [OPTION]... < RESULT-LINES > DONE-LINES");
     cli.options.add_options()
         ("snapshot", po::value<std::string>(&o.snapshot)->value_name("ID"),

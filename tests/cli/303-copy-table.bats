@@ -244,3 +244,48 @@ SQL
 	[[ $stderr == *"could not connect to target"* ]]
 	[[ $stderr != *sekrit-pw* ]]
 }
+
+# sessions_of CLUSTER DB: sessions ever opened on DB (pg_stat_database, read
+# from another database so that the reading session does not count).
+sessions_of() {
+	psql_on "$1" postgres -Atc "SELECT sessions FROM pg_stat_database WHERE datname = '$2'"
+}
+
+@test "copy-table --jobs: pagila on 3 workers, one session pair each, every row once" {
+	table-list --source "$S" >"$BATS_TEST_TMPDIR/work"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/work")" -gt 10 ]
+	local before after i
+	before=$(sessions_of dst pagila)
+	copy-table --jobs 3 --source "$S" --target "$T" <"$BATS_TEST_TMPDIR/work" >"$BATS_TEST_TMPDIR/results" 2>"$BATS_TEST_TMPDIR/err"
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
+	# Three target sessions in all, not one per item (a backend's session
+	# counts once it has exited: wait for them).
+	for i in $(seq 50); do
+		after=$(sessions_of dst pagila)
+		[ $((after - before)) -lt 3 ] || break
+		sleep 0.1
+	done
+	[ $((after - before)) -eq 3 ]
+	# One result line per item, each whole (the order is the finishing order).
+	diff -u <(sort "$BATS_TEST_TMPDIR/work") <(cut -f1-12 "$BATS_TEST_TMPDIR/results" | sort)
+	awk -F'\t' 'NF != 15 || $14 !~ /^[0-9]+$/ || $15 !~ /^[0-9]+\.[0-9][0-9][0-9]$/ { exit 1 }' "$BATS_TEST_TMPDIR/results"
+	checksums src pagila >"$BATS_TEST_TMPDIR/src"
+	checksums dst pagila >"$BATS_TEST_TMPDIR/dst"
+	diff -u "$BATS_TEST_TMPDIR/src" "$BATS_TEST_TMPDIR/dst"
+}
+
+@test "copy-table --jobs: a failed item is named; --keep-going copies the others" {
+	psql_on dst misc -c "ALTER TABLE texty RENAME TO texty_moved"
+	table-list --source "$SM" --include-table texty --include-table cols --include-table keyed >"$BATS_TEST_TMPDIR/work"
+	psql_on dst misc -c "TRUNCATE cols, keyed"
+	run --separate-stderr copy-table --jobs 2 --keep-going -s "$SM" -t "$TM" <"$BATS_TEST_TMPDIR/work"
+	psql_on dst misc -c "ALTER TABLE texty_moved RENAME TO texty"
+	[ "$status" -eq 1 ]
+	[ "$(cut -f4 <<<"$output" | sort | paste -sd ' ')" = "cols keyed" ]
+	[[ $stderr == 'copy-table: error: could not copy table "public.texty": target: ERROR:  relation "public.texty" does not exist'* ]]
+	[ "$(psql_on dst misc -Atc "SELECT count(*) FROM cols")" = 3000 ]
+	[ "$(psql_on dst misc -Atc "SELECT count(*) FROM keyed")" = 20000 ]
+	run --separate-stderr copy-table --jobs 0
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'copy-table: error: --jobs must be between 1 and 1024'* ]]
+}

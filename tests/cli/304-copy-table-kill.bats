@@ -8,25 +8,11 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
+load ../lib/slowcopy
 
 setup_file() {
 	pgsb_start src dst
-	psql_on src -c "CREATE DATABASE d"
-	psql_on src d <<'SQL'
-CREATE TABLE big (id int PRIMARY KEY, v text);
-INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 200000) g;
-ANALYZE big;
-SQL
-	psql_on dst -c "CREATE DATABASE d"
-	pg_dump --section=pre-data -d "$(pgsb_conninfo src d)" | psql_on dst d >/dev/null
-	psql_on dst d <<'SQL'
-CREATE FUNCTION slow_ok(int) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN
-  IF $1 % 2000 = 0 THEN PERFORM pg_sleep(0.02); END IF;
-  RETURN true;
-END $$;
-ALTER TABLE big ADD CONSTRAINT big_slow CHECK (slow_ok(id));
-SQL
+	make_slow_copy
 	export S="$(pgsb_conninfo src d)" T="$(pgsb_conninfo dst d)"
 }
 

@@ -72,3 +72,18 @@ load ../lib/pgsandbox
 	[ "$status" -eq 1 ]
 	[ "$stderr" = 'fdwcopy: error: invalid source conninfo: missing "=" after "dbname" in connection info string' ]
 }
+
+@test "fdwcopy conninfo-split (fdwcopy.mk's parser): conninfo from the environment, password apart" {
+	split() { CI="$1" fdwcopy conninfo-split CI | tr '\0' '|'; }
+	[ "$(split "host=h port=5 password='s3 cret'")" = "host='h' port='5'|s3 cret|1|" ]
+	[ "$(split "postgresql://u:s3%41cret@h/db?sslmode=require&password=x")" = "postgresql://u@h/db?sslmode=require|x|1|" ]
+	[ "$(split "postgresql://u@h/db")" = "postgresql://u@h/db||0|" ]
+	# a string without "=" is a database name, as libpq reads it
+	[ "$(split "shop")" = "shop||0|" ]
+	run --separate-stderr fdwcopy conninfo-split CI
+	[ "$status" -eq 0 ]
+	CI="host=h password=s3cret bogus" run --separate-stderr fdwcopy conninfo-split CI
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'invalid conninfo in $CI: missing "=" after "bogus"'* ]]
+	[[ $stderr != *s3cret* ]]
+}
