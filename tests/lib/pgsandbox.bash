@@ -7,8 +7,7 @@
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export PATH="$REPO_ROOT/bin:$PATH"
 FIXTURES="$REPO_ROOT/tests/fixtures"
-PAGILA_DIR="$REPO_ROOT/../shared/fixtures/pagila"
-[ -d "$PAGILA_DIR" ] || PAGILA_DIR="$REPO_ROOT/tests/fixtures/pagila"
+PAGILA_DIR="$REPO_ROOT/tests/fixtures/pagila"
 
 pgsb_start() {
 	PGSB_DIR=$(mktemp -d /tmp/pgsb.XXXXXX)

@@ -377,9 +377,8 @@ TEST(FdwRewrite, OutputSpool) {
 // schema and data, as pg_dump wrote them), with an empty map.
 TEST(FdwRewrite, PagilaByteIdentical) {
     const char* env = std::getenv("PAGILA_DIR");
-    std::string dir = env && *env ? env : "../shared/fixtures/pagila";
-    if (!std::ifstream(dir + "/pagila-schema.sql")) dir = "tests/fixtures/pagila";
-    if (!std::ifstream(dir + "/pagila-schema.sql")) GTEST_SKIP() << "pagila fixture not found (set PAGILA_DIR)";
+    std::string dir = env && *env ? env : "tests/fixtures/pagila";
+    ASSERT_TRUE(std::ifstream(dir + "/pagila-schema.sql")) << "pagila fixture not found in " << dir;
     for (const char* name : {"pagila-schema.sql", "pagila-data.sql"}) {
         std::ifstream f(dir + "/" + name, std::ios::binary);
         std::stringstream ss;

@@ -267,9 +267,8 @@ TEST(SqlLex, LongCopyDataInParts) {
 // byte, whatever the chunking.
 TEST(SqlLex, PagilaByteIdentical) {
     const char* env = std::getenv("PAGILA_DIR");
-    std::string dir = env && *env ? env : "../shared/fixtures/pagila";
-    if (!std::ifstream(dir + "/pagila-schema.sql")) dir = "tests/fixtures/pagila";
-    if (!std::ifstream(dir + "/pagila-schema.sql")) GTEST_SKIP() << "pagila fixture not found (set PAGILA_DIR)";
+    std::string dir = env && *env ? env : "tests/fixtures/pagila";
+    ASSERT_TRUE(std::ifstream(dir + "/pagila-schema.sql")) << "pagila fixture not found in " << dir;
     for (const char* name : {"pagila-schema.sql", "pagila-data.sql"}) {
         std::ifstream f(dir + "/" + name, std::ios::binary);
         std::stringstream ss;
