@@ -7,10 +7,14 @@ DESTDIR   ?=
 BINDIR     = $(PREFIX)/bin
 MANDIR     = $(PREFIX)/share/man
 DATADIR    = $(PREFIX)/share/fdwcopy
+LIBEXECDIR = $(PREFIX)/lib/fdwcopy
 
 TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter
 SCRIPTS   := fdwcopy pgsandbox
 MK_FRAGMENTS := $(wildcard scripts/*.mk)
+# The dispatcher's subcommands and their shell libraries (fdwcopy-sh-*), run
+# from build/libexec in the build tree and from LIBEXECDIR when installed.
+SUBCOMMANDS  := $(patsubst scripts/%,%,$(wildcard scripts/fdwcopy-*))
 
 CXX       ?= g++
 CXXFLAGS  ?= -O2 -g
@@ -30,7 +34,11 @@ UNIT_OBJ  := $(patsubst tests/unit/%.cpp,build/unit/%.o,$(UNIT_SRC))
 UNIT_BIN  := build/unit-tests
 
 BINS      := $(addprefix bin/,$(BUILT_TOOLS) $(BUILT_SCRIPTS))
+LIBEXEC   := $(addprefix build/libexec/,$(SUBCOMMANDS))
 MANPAGES  := $(wildcard man/*.[1-8])
+BUILT_MAN := $(patsubst man/%,build/man/%,$(MANPAGES))
+# The one version number, substituted into the scripts and the man pages.
+SUBST      = sed -e 's/@VERSION@/$(VERSION)/g'
 
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
@@ -39,7 +47,7 @@ DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
 .PHONY: all check unit cli demo deps bench man install uninstall clean
 .DELETE_ON_ERROR:
 
-all: $(BINS)
+all: $(BINS) $(LIBEXEC) $(BUILT_MAN)
 
 build/lib/%.o: lib/%.cpp $(wildcard lib/*.h)
 	@mkdir -p $(@D)
@@ -53,9 +61,17 @@ bin/%: tools/%.cpp $(LIB) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-bin/%: scripts/%
+bin/%: scripts/% Makefile
 	@mkdir -p $(@D)
-	cp $< $@ && chmod 755 $@
+	$(SUBST) $< >$@.tmp && chmod 755 $@.tmp && mv $@.tmp $@
+
+build/libexec/%: scripts/% Makefile
+	@mkdir -p $(@D)
+	$(SUBST) $< >$@.tmp && chmod $(if $(findstring -sh-,$*),644,755) $@.tmp && mv $@.tmp $@
+
+build/man/%: man/% Makefile
+	@mkdir -p $(@D)
+	$(SUBST) $< >$@.tmp && mv $@.tmp $@
 
 build/unit/%.o: tests/unit/%.cpp $(wildcard lib/*.h)
 	@mkdir -p $(@D)
@@ -98,7 +114,7 @@ man:
 # Directories install may create, shallowest first; install records in
 # DATADIR/installed-dirs those that did not exist, uninstall removes them again
 # (when empty), so an install into a fresh PREFIX leaves nothing behind.
-INSTALL_DIRS = $(PREFIX) $(BINDIR) $(PREFIX)/share $(MANDIR) \
+INSTALL_DIRS = $(PREFIX) $(BINDIR) $(PREFIX)/lib $(PREFIX)/share $(MANDIR) \
                $(addprefix $(MANDIR)/man,$(sort $(subst .,,$(suffix $(MANPAGES)))))
 
 install: all
@@ -106,12 +122,16 @@ install: all
 	  install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR) && \
 	  printf '%s\n' $$new >$(DESTDIR)$(DATADIR)/installed-dirs
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
-	for m in $(MANPAGES); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	for f in $(LIBEXEC); do case $$f in *-sh-*) m=644 ;; *) m=755 ;; esac; \
+	  install -m $$m $$f $(DESTDIR)$(LIBEXECDIR)/; done
+	for m in $(BUILT_MAN); do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	$(if $(MK_FRAGMENTS),install -m 644 $(MK_FRAGMENTS) $(DESTDIR)$(DATADIR)/)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(BUILT_TOOLS) $(BUILT_SCRIPTS))
+	rm -rf $(DESTDIR)$(LIBEXECDIR)
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); done
 	@dirs=$$(cat $(DESTDIR)$(DATADIR)/installed-dirs 2>/dev/null || true); \
 	  rm -rf $(DESTDIR)$(DATADIR); \

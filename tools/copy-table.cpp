@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         return cli.usage_error(e.what());
     }
-    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("--jobs must be between 1 and 1024");
+    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
     opt.keep_going = cli.vm.count("keep-going") > 0;
     opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);
     signal(SIGPIPE, SIG_IGN);

@@ -287,5 +287,5 @@ sessions_of() {
 	[ "$(psql_on dst misc -Atc "SELECT count(*) FROM keyed")" = 20000 ]
 	run --separate-stderr copy-table --jobs 0
 	[ "$status" -eq 2 ]
-	[[ $stderr == *'copy-table: error: --jobs must be between 1 and 1024'* ]]
+	[[ $stderr == *'copy-table: error: -j/--jobs must be in range 1..1024'* ]]
 }

@@ -57,7 +57,7 @@ oid_of() { psql_on src pagila -Atc "SELECT $1"; }
 	[[ $stderr == *'Try "index-build --help" for more information.'* ]]
 	run --separate-stderr index-build --jobs 0
 	[ "$status" -eq 2 ]
-	[[ $stderr == *"--jobs must be between 1 and 256"* ]]
+	[[ $stderr == *"-j/--jobs must be in range 1..1024"* ]]
 	run --separate-stderr index-build --maintenance-work-mem lots
 	[ "$status" -eq 2 ]
 	[[ $stderr == *'invalid memory size "lots"'* ]]

@@ -45,7 +45,13 @@ load ../lib/pgsandbox
 	[[ $stderr == *'unknown command "dance"'* ]]
 	run --separate-stderr fdwcopy clone --jobs zero --target dbname=x
 	[ "$status" -eq 2 ]
-	[[ $stderr == *'invalid value "zero" for option "--jobs"'* ]]
+	[[ $stderr == *'invalid value "zero" for option -j/--jobs'* ]]
+	# the same range check as PostgreSQL's option_parse_int, in every subcommand
+	for c in clone verify dump restore; do
+		run --separate-stderr fdwcopy "$c" --jobs 1025 --target dbname=x --dir /nonexistent
+		[ "$status" -eq 2 ]
+		[ "${stderr%%$'\n'*}" = 'fdwcopy: error: -j/--jobs must be in range 1..1024' ]
+	done
 	run --separate-stderr fdwcopy clone --source dbname=a
 	[ "$status" -eq 2 ]
 	[[ $stderr == *'no target given'* ]]

@@ -81,7 +81,7 @@ relations_in() {
 	[[ $stderr == *'--list connects nowhere'* ]]
 	run --separate-stderr fdwcopy restore --dir "$F/backup" --target dbname=x --jobs 0
 	[ "$status" -eq 2 ]
-	[[ $stderr == *'invalid value "0" for option "--jobs"'* ]]
+	[[ $stderr == *'-j/--jobs must be in range 1..1024'* ]]
 }
 
 @test "dump: a directory that is not empty is refused; restore: a directory without MANIFEST is refused" {
