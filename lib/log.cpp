@@ -35,14 +35,10 @@ void log_info(const std::string& msg) {
 void log_verbose(const std::string& msg) {
     if (g_verbosity >= 1) emit("debug", msg);
 }
-void log_detail(const std::string& msg) {
-    std::string line = "detail: " + msg + "\n";
-    write_all(2, line);
-}
-void log_hint(const std::string& msg) {
-    std::string line = "hint: " + msg + "\n";
-    write_all(2, line);
-}
+// "prog: detail:" and "prog: hint:", as PostgreSQL 15's client programs print
+// them (src/common/logging.c).
+void log_detail(const std::string& msg) { emit("detail", msg); }
+void log_hint(const std::string& msg) { emit("hint", msg); }
 
 bool write_all(int fd, const std::string& buf) {
     const char* p = buf.data();

@@ -17,8 +17,8 @@ void log_error(const std::string& msg);
 void log_warning(const std::string& msg);   // suppressed by -q
 void log_info(const std::string& msg);      // suppressed by -q
 void log_verbose(const std::string& msg);   // only with -v
-void log_detail(const std::string& msg);    // "detail: ..." (follows an error or warning)
-void log_hint(const std::string& msg);      // "hint: ..."
+void log_detail(const std::string& msg);    // "prog: detail: ..." (follows an error or warning)
+void log_hint(const std::string& msg);      // "prog: hint: ..."
 
 // Writes all of buf to fd with write(2), retrying on EINTR and short writes.
 // Returns false on error (errno set).

@@ -43,6 +43,7 @@ INDEX_BUILD_OPTIONS ?=
 PG_DUMP_OPTIONS ?=
 PG_RESTORE_OPTIONS ?=
 VERIFY_OPTIONS ?=
+REFRESH_OPTIONS ?=
 
 fdwcopy_w := $(patsubst %/,%,$(WORKDIR))
 fdwcopy_top := $(firstword $(MAKEFILE_LIST))
@@ -293,6 +294,7 @@ $(fdwcopy_w)/post-data.done: | $(fdwcopy_w)/data.done $(fdwcopy_w)/tables
 	find $(fdwcopy_w)/tables -name '*.done' -exec cat {} + > $(fdwcopy_w)/done.tsv
 	pg_restore -l $(fdwcopy_w)/schema.dump | postlist-filter --section=post-data --done $(fdwcopy_w)/done.tsv > $(fdwcopy_w)/post.list
 	$(fdwcopy_pgtarget) pg_restore -L $(fdwcopy_w)/post.list -j $(JOBS)$(call fdwcopy_args,$(PG_RESTORE_OPTIONS)) -d "$$FDWCOPY_TARGET_CONNINFO" $(fdwcopy_w)/schema.dump
+	fdwcopy refresh-matviews --quiet$(call fdwcopy_args,$(REFRESH_OPTIONS))
 	@touch $@
 
 # ---- verify: reruns when data was redone since.

@@ -172,7 +172,7 @@ row_counts() {
 	rc=0; schema-split --list <"$T/fdw.dump" >"$T/out" 2>"$T/err" || rc=$?
 	[ "$rc" -eq 1 ]
 	printf '%s\n' "schema-split: error: input is a pg_dump archive, not a plain-format dump" \
-		"hint: convert it with: pg_restore -f - ARCHIVE | schema-split ..." >"$T/expected"
+		"schema-split: hint: convert it with: pg_restore -f - ARCHIVE | schema-split ..." >"$T/expected"
 	diff -u "$T/expected" "$T/err"
 }
 

@@ -70,8 +70,8 @@ oid_of() { psql_on src pagila -Atc "SELECT $1"; }
 	ib_on dup --jobs 3
 	[ "$status" -eq 1 ]
 	grep -F 'index-build: error: could not create constraint "actor_pkey" on "public"."actor": could not create unique index "actor_pkey"' "$BATS_TEST_TMPDIR/err"
-	grep -Fx 'detail: Key (actor_id)=(7) is duplicated.' "$BATS_TEST_TMPDIR/err"
-	grep -Fx 'detail: statement: CREATE UNIQUE INDEX actor_pkey ON public.actor USING btree (actor_id)' "$BATS_TEST_TMPDIR/err"
+	grep -Fx 'index-build: detail: Key (actor_id)=(7) is duplicated.' "$BATS_TEST_TMPDIR/err"
+	grep -Fx 'index-build: detail: statement: CREATE UNIQUE INDEX actor_pkey ON public.actor USING btree (actor_id)' "$BATS_TEST_TMPDIR/err"
 	[ "$(grep -c 'error:' "$BATS_TEST_TMPDIR/err")" -eq 1 ]
 	pk=$(oid_of "oid FROM pg_constraint WHERE conname = 'actor_pkey'")
 	! grep -P "^2606\t$pk\t" "$BATS_TEST_TMPDIR/done"
@@ -90,7 +90,7 @@ oid_of() { psql_on src pagila -Atc "SELECT $1"; }
 	ib_on nn --jobs 2
 	[ "$status" -eq 1 ]
 	grep -F 'could not create constraint "category_pkey" on "public"."category"' "$BATS_TEST_TMPDIR/err"
-	grep -Fx 'detail: statement: ALTER TABLE ONLY "public"."category" ADD CONSTRAINT "category_pkey" PRIMARY KEY USING INDEX "category_pkey"' "$BATS_TEST_TMPDIR/err"
+	grep -Fx 'index-build: detail: statement: ALTER TABLE ONLY "public"."category" ADD CONSTRAINT "category_pkey" PRIMARY KEY USING INDEX "category_pkey"' "$BATS_TEST_TMPDIR/err"
 	! grep -P '\tcategory_pkey$' "$BATS_TEST_TMPDIR/done"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/done")" -eq 53 ]
 	psql_on dst nn -Atc "SELECT count(*) FROM pg_class WHERE relname = 'category_pkey'" >"$BATS_TEST_TMPDIR/out"

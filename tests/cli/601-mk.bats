@@ -8,6 +8,8 @@ load ../lib/fdwlayout
 setup_file() {
 	pgsb_start src dst arch
 	load_pagila src pagila
+	# a materialized view populated on the source (pagila leaves it unpopulated)
+	psql_on src pagila -c "REFRESH MATERIALIZED VIEW public.rental_by_category"
 	make_archive arch archive_db "source archive"
 	make_archive arch tarchive_db "target archive"
 	make_fdw_source src fdwsrc arch archive_db
@@ -89,6 +91,11 @@ public_tables() { psql_on dst "$1" -Atc "SELECT count(*) FROM pg_tables WHERE sc
 	[ ! -e fdwcopy-work/plan ]
 	same_schema pagila pagila
 	same_data pagila pagila
+	# the same post-data as clone: materialized views populated on the source are populated
+	psql_on src pagila -Atc "SELECT relname, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY 1" >"$BATS_TEST_TMPDIR/mv.src"
+	psql_on dst pagila -Atc "SELECT relname, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY 1" >"$BATS_TEST_TMPDIR/mv.dst"
+	grep -q '|t$' "$BATS_TEST_TMPDIR/mv.src"
+	diff -u "$BATS_TEST_TMPDIR/mv.src" "$BATS_TEST_TMPDIR/mv.dst"
 	[ "$(stat -c %a fdwcopy-work)" = 700 ]
 	[ "$(stat -c %a fdwcopy-work/schema.dump)" = 600 ]
 }

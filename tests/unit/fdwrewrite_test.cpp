@@ -278,7 +278,7 @@ TEST(FdwRewrite, UnmappedServersExit3AndWriteNothing) {
               "fdw-rewrite: error: server \"a\" is not in the map\n"
               "fdw-rewrite: error: server \"b\" is not in the map\n"
               "fdw-rewrite: error: server \"c\" is not in the map\n"
-              "hint: add a [server:NAME] section for each (an empty section keeps its options), or use "
+              "fdw-rewrite: hint: add a [server:NAME] section for each (an empty section keeps its options), or use "
               "--keep-unmapped\n");
 }
 
@@ -342,7 +342,7 @@ TEST(FdwRewrite, UnparsableFdwStatementIsAnError) {
     EXPECT_EQ(r.err,
               "fdw-rewrite: error: could not parse the CREATE SERVER statement at input line 2: option \"host\" has "
               "no value\n"
-              "hint: fdw-rewrite will not pass on a foreign server or user mapping it cannot read\n");
+              "fdw-rewrite: hint: fdw-rewrite will not pass on a foreign server or user mapping it cannot read\n");
 }
 
 TEST(FdwRewrite, LongStatementsAndSpilledOutput) {
