@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
-# House rules on every tool in bin/: --help fits 95 columns, and the tool's man
-# page has the required sections and documents every long option its --help
-# shows (fdwcopy: every subcommand's --help); make install + uninstall leave
-# nothing behind. No server needed.
+# House rules on every tool in bin/ and every fdwcopy subcommand (each
+# executable fdwcopy-NAME of build/libexec, as `fdwcopy NAME` runs it): --help
+# fits 95 columns, and the man page (man/TOOL.1, man/fdwcopy-NAME.1) has the
+# required sections and documents every option its --help shows; fdwcopy(1)
+# lists every subcommand; make install + uninstall install every man page and
+# leave nothing behind. No server needed.
 
 bats_require_minimum_version 1.5.0
 
@@ -10,50 +12,136 @@ setup_file() {
 	export ROOT="$BATS_TEST_DIRNAME/../.."
 }
 
-# helps TOOL: the --help texts of TOOL (of each subcommand for fdwcopy).
-helps() {
-	if [ "$1" = fdwcopy ]; then
-		local s
-		for s in clone verify dump restore; do "$ROOT/bin/fdwcopy" "$s" --help; done
-		"$ROOT/bin/fdwcopy" --help
-	else
-		"$ROOT/bin/$1" --help
-	fi
+# subcommands: the NAME of every fdwcopy subcommand, one a line. The
+# fdwcopy-sh-* files are libraries (not executable, never dispatched);
+# fdwcopy-conninfo-split is internal (fdwcopy.mk's) and going away.
+subcommands() {
+	local f n
+	for f in "$ROOT"/build/libexec/fdwcopy-*; do
+		n=${f##*/fdwcopy-}
+		[ -x "$f" ] && [[ $n != sh-* ]] && [ "$n" != conninfo-split ] || continue
+		echo "$n"
+	done
 }
 
-@test "help: every tool's --help fits 95 columns" {
-	for t in "$ROOT"/bin/*; do
-		n=$(basename "$t")
-		helps "$n" >"$BATS_TEST_TMPDIR/help"
+# documents FILE OPTION: FILE (troff) names OPTION ("\-\-jobs", "\-j") as a
+# whole: not "\-c" of "\-\-clean", nor "\-\-index" of "\-\-index\-jobs".
+documents() {
+	O=${2//-/\\-} awk '
+	BEGIN { o = ENVIRON["O"] }
+	{
+		s = $0
+		while ((i = index(s, o)) > 0) {
+			rest = substr(s, i + length(o))
+			if (rest !~ /^[A-Za-z0-9_]/ && substr(rest, 1, 2) != "\\-") { found = 1; exit }
+			s = substr(s, i + 1)
+		}
+	}
+	END { exit !found }' "$1"
+}
+
+# pages: "PAGE HELP-COMMAND..." for every tool in bin/ and every subcommand.
+pages() {
+	local t s
+	for t in "$ROOT"/bin/*; do echo "${t##*/} $t"; done
+	for s in $(subcommands); do echo "fdwcopy-$s $ROOT/bin/fdwcopy $s"; done
+}
+
+@test "help: every tool's and subcommand's --help fits 95 columns" {
+	pages >"$BATS_TEST_TMPDIR/pages"
+	while read -r n cmd; do
+		# shellcheck disable=SC2086
+		$cmd --help >"$BATS_TEST_TMPDIR/help"
 		awk -v n="$n" 'length > 95 { print n ": " length ": " $0 }' "$BATS_TEST_TMPDIR/help" >>"$BATS_TEST_TMPDIR/wide"
-	done
+	done <"$BATS_TEST_TMPDIR/pages"
+	touch "$BATS_TEST_TMPDIR/wide"
 	cat "$BATS_TEST_TMPDIR/wide"
 	[ ! -s "$BATS_TEST_TMPDIR/wide" ]
 }
 
-@test "man: every tool has a man page with the sections and every --help option" {
-	for t in "$ROOT"/bin/*; do
-		n=$(basename "$t")
+@test "man: every tool and subcommand has a man page with the sections and every --help option" {
+	subcommands >"$BATS_TEST_TMPDIR/subs"
+	# the four of today at least, so that an empty build/libexec cannot pass
+	for s in clone verify dump restore; do grep -qx "$s" "$BATS_TEST_TMPDIR/subs"; done
+	pages >"$BATS_TEST_TMPDIR/pages"
+	while read -r n cmd; do
 		m="$ROOT/man/$n.1"
-		[ -f "$m" ] || { echo "$n: no man page" >>"$BATS_TEST_TMPDIR/missing"; continue; }
+		[ -f "$m" ] || { echo "$n: no man page man/$n.1" >>"$BATS_TEST_TMPDIR/missing"; continue; }
 		for sec in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
-			grep -q "^\.SH \"\?$sec\"\?$" "$m" || echo "$n: no section $sec" >>"$BATS_TEST_TMPDIR/missing"
+			grep -q "^\.SH \"\?$sec\"\?$" "$m" || echo "$n: no section $sec in man/$n.1" >>"$BATS_TEST_TMPDIR/missing"
 		done
-		helps "$n" >"$BATS_TEST_TMPDIR/help"
-		grep -oE -- '(^|[ ,])--[a-z][a-z-]*' "$BATS_TEST_TMPDIR/help" | sed 's/^[ ,]*//' | sort -u >"$BATS_TEST_TMPDIR/opts"
+		# NAME names the page ("fdwcopy\-clone \- ...", hyphens escaped or not)
+		sed -n '/^\.SH NAME/{n;s/\\-/-/g;p;}' "$m" | grep -q -- "^$n - " ||
+			echo "$n: NAME of man/$n.1 does not start with \"$n -\"" >>"$BATS_TEST_TMPDIR/missing"
+		# shellcheck disable=SC2086
+		$cmd --help >"$BATS_TEST_TMPDIR/help"
+		# The options of its option lines ("  -j, --jobs N", Boost's
+		# "  -j [ --jobs ] arg", "      --resume"), long and short, are in the
+		# page's OPTIONS; any other option its help names ("pg_dump
+		# --schema-only") is somewhere in the page.
+		grep -oE -- '^ +(-[A-Za-z?](, +| \[ ))?--[a-z][a-z-]*' "$BATS_TEST_TMPDIR/help" |
+			grep -oE -- '--[a-z][a-z-]*$' >"$BATS_TEST_TMPDIR/opts"
+		grep -oE -- '^ +-[A-Za-z?]([, ]|$)' "$BATS_TEST_TMPDIR/help" | sed 's/^ *//; s/[, ]$//' >>"$BATS_TEST_TMPDIR/opts"
+		sort -u -o "$BATS_TEST_TMPDIR/opts" "$BATS_TEST_TMPDIR/opts"
+		[ -s "$BATS_TEST_TMPDIR/opts" ] || echo "$n: no option line found in its --help" >>"$BATS_TEST_TMPDIR/missing"
+		sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$m" >"$BATS_TEST_TMPDIR/options"
 		while read -r o; do
-			grep -qF -- "${o//-/\\-}" "$m" || echo "$n: $o not in man/$n.1" >>"$BATS_TEST_TMPDIR/missing"
+			documents "$BATS_TEST_TMPDIR/options" "$o" ||
+				echo "$n: $o not in the OPTIONS of man/$n.1" >>"$BATS_TEST_TMPDIR/missing"
 		done <"$BATS_TEST_TMPDIR/opts"
-	done
+		grep -oE -- '(^|[ ,(])--[a-z][a-z-]*' "$BATS_TEST_TMPDIR/help" | sed 's/^[ ,(]*//' | sort -u >"$BATS_TEST_TMPDIR/named"
+		while read -r o; do
+			documents "$m" "$o" || echo "$n: $o not in man/$n.1" >>"$BATS_TEST_TMPDIR/missing"
+		done <"$BATS_TEST_TMPDIR/named"
+	done <"$BATS_TEST_TMPDIR/pages"
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ] || cat "$BATS_TEST_TMPDIR/missing"
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
+}
+
+@test "man: fdwcopy(1) and fdwcopy --help list every subcommand, fdwcopy(1) its page" {
+	m="$ROOT/man/fdwcopy.1"
+	"$ROOT/bin/fdwcopy" --help >"$BATS_TEST_TMPDIR/help"
+	sed -n '/^\.SH DESCRIPTION/,/^\.SH /p' "$m" >"$BATS_TEST_TMPDIR/description"
+	sed -n '/^\.SH "\?SEE ALSO"\?$/,/^\.SH /p' "$m" >"$BATS_TEST_TMPDIR/seealso"
+	subcommands >"$BATS_TEST_TMPDIR/subs"
+	[ -s "$BATS_TEST_TMPDIR/subs" ]
+	while read -r s; do
+		grep -qF "fdwcopy\\-$s (1)" "$BATS_TEST_TMPDIR/description" ||
+			echo "fdwcopy(1): DESCRIPTION does not name fdwcopy-$s(1)" >>"$BATS_TEST_TMPDIR/missing"
+		grep -qxF ".BR fdwcopy\\-$s (1)," "$BATS_TEST_TMPDIR/seealso" ||
+			echo "fdwcopy(1): SEE ALSO does not list fdwcopy-$s(1)" >>"$BATS_TEST_TMPDIR/missing"
+		grep -qE "^  $s +[a-z]" "$BATS_TEST_TMPDIR/help" ||
+			echo "fdwcopy --help: no line for the command $s" >>"$BATS_TEST_TMPDIR/missing"
+	done <"$BATS_TEST_TMPDIR/subs"
+	[ ! -e "$BATS_TEST_TMPDIR/missing" ] || cat "$BATS_TEST_TMPDIR/missing"
+	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
+}
+
+@test "man: every man page renders without a warning" {
+	for m in "$ROOT"/man/*.[1-8]; do
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l -Tutf8 "$m" 2>"$BATS_TEST_TMPDIR/warn" >/dev/null
+		[ ! -s "$BATS_TEST_TMPDIR/warn" ] || { echo "${m##*/}:"; cat "$BATS_TEST_TMPDIR/warn"; } >>"$BATS_TEST_TMPDIR/bad"
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/bad" ] || cat "$BATS_TEST_TMPDIR/bad"
+	[ ! -e "$BATS_TEST_TMPDIR/bad" ]
 }
 
 @test "make install then make uninstall into a fresh PREFIX leaves nothing behind" {
 	p="$BATS_TEST_TMPDIR/prefix"
 	make -s -C "$ROOT" install PREFIX="$p" DESTDIR= >/dev/null
 	[ -x "$p/bin/fdwcopy" ] && [ -x "$p/bin/copy-table" ]
-	[ -f "$p/share/man/man1/fdwcopy.1" ] && [ -f "$p/share/fdwcopy/fdwcopy.mk" ]
+	[ -f "$p/share/fdwcopy/fdwcopy.mk" ]
+	# every man page, the subcommands' among them, with its version filled in
+	for m in "$ROOT"/man/*.[1-8]; do
+		f="$p/share/man/man${m##*.}/${m##*/}"
+		[ -f "$f" ] || echo "not installed: $f" >>"$BATS_TEST_TMPDIR/missing"
+		[ ! -f "$f" ] || ! grep -q '@VERSION@' "$f" || echo "@VERSION@ left in $f" >>"$BATS_TEST_TMPDIR/missing"
+	done
+	for s in $(subcommands); do
+		[ -f "$p/share/man/man1/fdwcopy-$s.1" ] || echo "not installed: fdwcopy-$s.1" >>"$BATS_TEST_TMPDIR/missing"
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/missing" ] || cat "$BATS_TEST_TMPDIR/missing"
+	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
 	make -s -C "$ROOT" uninstall PREFIX="$p" DESTDIR= >/dev/null
 	[ ! -e "$p" ]
 	# a PREFIX that held something keeps it
