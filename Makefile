@@ -42,7 +42,7 @@ SUBST      = sed -e 's/@VERSION@/$(VERSION)/g'
 
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
-                postgresql-15 postgresql-client-15 time parallel
+                postgresql-15 postgresql-client-15 time parallel groff-base
 
 .PHONY: all check unit cli demo deps bench man install uninstall clean
 .DELETE_ON_ERROR:
