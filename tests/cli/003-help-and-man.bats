@@ -97,20 +97,18 @@ pages() {
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
 }
 
-@test "man: fdwcopy(1) and fdwcopy --help list every subcommand, fdwcopy(1) its page" {
+@test "man: fdwcopy(1) lists every subcommand and its page" {
 	m="$ROOT/man/fdwcopy.1"
-	"$ROOT/bin/fdwcopy" --help >"$BATS_TEST_TMPDIR/help"
 	sed -n '/^\.SH DESCRIPTION/,/^\.SH /p' "$m" >"$BATS_TEST_TMPDIR/description"
 	sed -n '/^\.SH "\?SEE ALSO"\?$/,/^\.SH /p' "$m" >"$BATS_TEST_TMPDIR/seealso"
 	subcommands >"$BATS_TEST_TMPDIR/subs"
 	[ -s "$BATS_TEST_TMPDIR/subs" ]
 	while read -r s; do
-		grep -qF "fdwcopy\\-$s (1)" "$BATS_TEST_TMPDIR/description" ||
+		e="fdwcopy\\-${s//-/\\-} (1)"   # fdwcopy\-refresh\-matviews (1)
+		grep -qF "$e" "$BATS_TEST_TMPDIR/description" ||
 			echo "fdwcopy(1): DESCRIPTION does not name fdwcopy-$s(1)" >>"$BATS_TEST_TMPDIR/missing"
-		grep -qxF ".BR fdwcopy\\-$s (1)," "$BATS_TEST_TMPDIR/seealso" ||
+		grep -qxF ".BR $e," "$BATS_TEST_TMPDIR/seealso" ||
 			echo "fdwcopy(1): SEE ALSO does not list fdwcopy-$s(1)" >>"$BATS_TEST_TMPDIR/missing"
-		grep -qE "^  $s +[a-z]" "$BATS_TEST_TMPDIR/help" ||
-			echo "fdwcopy --help: no line for the command $s" >>"$BATS_TEST_TMPDIR/missing"
 	done <"$BATS_TEST_TMPDIR/subs"
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ] || cat "$BATS_TEST_TMPDIR/missing"
 	[ ! -e "$BATS_TEST_TMPDIR/missing" ]
