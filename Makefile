@@ -9,7 +9,7 @@ MANDIR     = $(PREFIX)/share/man
 DATADIR    = $(PREFIX)/share/fdwcopy
 LIBEXECDIR = $(PREFIX)/lib/fdwcopy
 
-TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter
+TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter table-checksum
 SCRIPTS   := fdwcopy pgsandbox
 MK_FRAGMENTS := $(wildcard scripts/*.mk)
 # The dispatcher's subcommands and their shell libraries (fdwcopy-sh-*), run

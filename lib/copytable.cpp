@@ -214,6 +214,9 @@ public:
 
     ItemResult copy(const WorkItem& w) {
         try {
+            if (w.kind == "matview")
+                throw Error("a materialized view is not copied: refresh it on the target "
+                            "(REFRESH MATERIALIZED VIEW)");
             connect();
             if (w.kind == "sequence") return copy_sequence(w);
             if (w.kind == "blobs") return copy_blobs(w);

@@ -9,6 +9,7 @@
 #include "pattern.h"
 #include "quote.h"
 #include "snapshot.h"
+#include "tsv.h"
 
 namespace fdwcopy {
 
@@ -250,55 +251,99 @@ std::vector<WorkItem> split_table(Connection& src, const WorkItem& whole, int64_
 
 }  // namespace
 
-std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
-    // Build the filter SQL first: a bad pattern is an error before any query.
-    std::string tab_filter = filter_predicate(opt.filters, "n", "c");
-    std::string owner_filter = filter_predicate(opt.filters, "onsp", "oc");
+std::string selected_relation_predicate(const TableFilters& f, const std::string& ns, const std::string& rel) {
+    // Build both filters first: a bad pattern throws before anything else.
+    std::string own = filter_predicate(f, ns, rel);
+    std::string owner = filter_predicate(f, "fdwcopy_on", "fdwcopy_oc");
+    return "(" + rel + ".relkind OPERATOR(pg_catalog.=) ANY ('{r,p,f,v,m,S}'::pg_catalog.\"char\"[]) AND " + rel +
+           ".relpersistence OPERATOR(pg_catalog.<>) 't' AND " + base_conditions(ns, rel) + " AND ((" + own +
+           " AND (" + rel + ".relkind OPERATOR(pg_catalog.<>) 'S' OR NOT EXISTS (SELECT FROM "
+           "pg_catalog.pg_depend fdwcopy_di "
+           "WHERE fdwcopy_di.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+           "AND fdwcopy_di.objid OPERATOR(pg_catalog.=) " + rel + ".oid "
+           "AND fdwcopy_di.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+           "AND fdwcopy_di.deptype OPERATOR(pg_catalog.=) 'i'))) "
+           "OR (" + rel + ".relkind OPERATOR(pg_catalog.=) 'S' AND EXISTS (SELECT FROM pg_catalog.pg_depend fdwcopy_od "
+           "JOIN pg_catalog.pg_class fdwcopy_oc ON fdwcopy_oc.oid OPERATOR(pg_catalog.=) fdwcopy_od.refobjid "
+           "JOIN pg_catalog.pg_namespace fdwcopy_on ON fdwcopy_on.oid OPERATOR(pg_catalog.=) fdwcopy_oc.relnamespace "
+           "WHERE fdwcopy_od.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+           "AND fdwcopy_od.objid OPERATOR(pg_catalog.=) " + rel + ".oid "
+           "AND fdwcopy_od.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
+           "AND fdwcopy_od.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog.\"char\"[]) AND " + owner + "))))";
+}
 
+namespace {
+
+// Joins options.snapshot (or a fresh REPEATABLE READ one) with the source
+// session settings, under the default search_path that unqualified patterns
+// are matched in (pg_dump matches them so).
+void begin_listing(Connection& src, const TableListOptions& opt) {
     setup_source_session(src);
     begin_snapshot_transaction(src, opt.snapshot);
-    // Patterns without a schema match what the default search_path shows, as in
-    // pg_dump: match under it, then go back to the empty search_path.
     src.exec("RESET search_path");
+}
+
+// Back to the empty search_path once the patterns are matched: the queries
+// that follow (min(), max() of a key) must not resolve to a user's function.
+void end_matching(Connection& src) { src.exec("SELECT pg_catalog.set_config('search_path', '', false)"); }
+
+uint32_t to_oid(const char* s) { return static_cast<uint32_t>(std::strtoul(s, nullptr, 10)); }
+
+}  // namespace
+
+std::vector<Relation> list_relations(Connection& src, const TableListOptions& opt) {
+    std::string pred = selected_relation_predicate(opt.filters, "n", "c");
+    begin_listing(src, opt);
+    Result r = src.exec(
+        "SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace WHERE " + pred +
+        " ORDER BY n.nspname, c.relname");
+    end_matching(src);
+    src.exec("COMMIT");
+    std::vector<Relation> out;
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        out.push_back({to_oid(PQgetvalue(r.get(), i, 0)), PQgetvalue(r.get(), i, 1)[0], PQgetvalue(r.get(), i, 2),
+                       PQgetvalue(r.get(), i, 3)});
+    return out;
+}
+
+std::string format_relation_line(const Relation& r) {
+    return tsv_join({std::to_string(r.oid), std::string(1, r.relkind), r.schema, r.name});
+}
+
+std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
+    // Build the filter SQL first: a bad pattern is an error before any query.
+    std::string pred = selected_relation_predicate(opt.filters, "n", "c");
+    begin_listing(src, opt);
 
     std::vector<WorkItem> tables;
     Result t = src.exec(
         "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_size(c.oid), "
         " GREATEST(c.reltuples, 0)::pg_catalog.int8, "
         " pg_catalog.pg_relation_size(c.oid) OPERATOR(pg_catalog./) "
-        "   pg_catalog.current_setting('block_size')::pg_catalog.int8 "
+        "   pg_catalog.current_setting('block_size')::pg_catalog.int8, c.relkind "
         "FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
-        "WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND c.relpersistence OPERATOR(pg_catalog.<>) 't' AND " +
-        base_conditions("n", "c") + " AND " + tab_filter);
+        "WHERE c.relkind OPERATOR(pg_catalog.=) ANY (" +
+        std::string(opt.matviews ? "'{r,m}'" : "'{r}'") + "::pg_catalog.\"char\"[]) AND " + pred);
     Result s = src.exec(
         "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_relation_size(c.oid) "
         "FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
-        "WHERE c.relkind OPERATOR(pg_catalog.=) 'S' AND " + base_conditions("n", "c") +
-        " AND ((" + tab_filter + " AND NOT EXISTS (SELECT FROM pg_catalog.pg_depend di "
-        "   WHERE di.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-        "   AND di.objid OPERATOR(pg_catalog.=) c.oid AND di.deptype OPERATOR(pg_catalog.=) 'i')) "
-        " OR EXISTS (SELECT FROM pg_catalog.pg_depend od "
-        "   JOIN pg_catalog.pg_class oc ON oc.oid OPERATOR(pg_catalog.=) od.refobjid "
-        "   JOIN pg_catalog.pg_namespace onsp ON onsp.oid OPERATOR(pg_catalog.=) oc.relnamespace "
-        "   WHERE od.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-        "   AND od.objid OPERATOR(pg_catalog.=) c.oid "
-        "   AND od.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass "
-        "   AND od.deptype OPERATOR(pg_catalog.=) ANY ('{a,i}'::pg_catalog.\"char\"[]) AND " +
-        owner_filter + ")) ORDER BY n.nspname, c.relname");
-    src.exec("SELECT pg_catalog.set_config('search_path', '', false)");
+        "WHERE c.relkind OPERATOR(pg_catalog.=) 'S' AND " + pred + " ORDER BY n.nspname, c.relname");
+    end_matching(src);
 
     for (int i = 0; i < PQntuples(t.get()); ++i) {
         WorkItem w;
-        w.kind = "table";
-        w.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(t.get(), i, 0), nullptr, 10));
+        w.kind = PQgetvalue(t.get(), i, 6)[0] == 'm' ? "matview" : "table";
+        w.oid = to_oid(PQgetvalue(t.get(), i, 0));
         w.schema = PQgetvalue(t.get(), i, 1);
         w.name = PQgetvalue(t.get(), i, 2);
         w.bytes = to_i64(PQgetvalue(t.get(), i, 3));
         w.rows = to_i64(PQgetvalue(t.get(), i, 4));
         int64_t pages = to_i64(PQgetvalue(t.get(), i, 5));
-        int parts = parts_for(w.bytes, opt.split_larger_than);
+        // A materialized view is refreshed, never copied: it stays whole.
+        int parts = w.kind == "matview" ? 1 : parts_for(w.bytes, opt.split_larger_than);
         if (parts > 1) {
             for (auto& p : split_table(src, w, pages, parts)) tables.push_back(p);
         } else {
@@ -311,7 +356,7 @@ std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
     for (int i = 0; i < PQntuples(s.get()); ++i) {
         WorkItem w;
         w.kind = "sequence";
-        w.oid = static_cast<uint32_t>(std::strtoul(PQgetvalue(s.get(), i, 0), nullptr, 10));
+        w.oid = to_oid(PQgetvalue(s.get(), i, 0));
         w.schema = PQgetvalue(s.get(), i, 1);
         w.name = PQgetvalue(s.get(), i, 2);
         w.bytes = to_i64(PQgetvalue(s.get(), i, 3));

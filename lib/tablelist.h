@@ -31,6 +31,15 @@ struct TableListOptions {
     TableFilters filters;
     std::string snapshot;           // "" = a fresh REPEATABLE READ snapshot
     int64_t split_larger_than = 0;  // bytes; 0 = never split
+    bool matviews = false;          // list materialized views too (kind "matview", never
+                                    // split), for table-checksum; copy-table refuses them
+};
+
+// One relation that a clone of the source restores (list_relations).
+struct Relation {
+    uint32_t oid = 0;      // pg_class oid on the source
+    char relkind = 'r';    // pg_class.relkind: r p f v m S
+    std::string schema, name;
 };
 
 // Most parts a table is split into, whatever the threshold.
@@ -41,6 +50,20 @@ constexpr int kMaxParts = 1024;
 // with quote_literal and matched with OPERATOR(pg_catalog.~). Throws Error on a
 // bad pattern (lib/pattern.h). Returns "true" for empty filters.
 std::string filter_predicate(const TableFilters& f, const std::string& ns, const std::string& rel);
+
+// SQL boolean expression selecting the relations that a clone with filters f
+// restores, for a query with namespace alias ns and pg_class alias rel: relkind
+// r, p, f, v, m or S; not temporary; outside pg_* schemas and
+// information_schema; not a member of an extension (pg_depend deptype 'e');
+// and selected by filter_predicate, with pg_dump's rules for sequences: a
+// sequence owned by a selected relation comes along (pg_depend on pg_class,
+// deptype 'a' for serial / OWNED BY, 'i' for identity), and an identity
+// sequence comes only with its table (pg_dump dumps it as part of the table).
+// The expression uses the aliases fdwcopy_di, fdwcopy_od, fdwcopy_oc and
+// fdwcopy_on inside; unqualified patterns depend on the session's search_path
+// (match them under the default one, as pg_dump does). Throws Error on a bad
+// pattern.
+std::string selected_relation_predicate(const TableFilters& f, const std::string& ns, const std::string& rel);
 
 // Number of parts for a table of bytes when splitting above threshold bytes:
 // 1 when threshold <= 0 or bytes <= threshold, else ceil(bytes / threshold),
@@ -84,9 +107,20 @@ std::vector<WorkItem> ctid_parts(const WorkItem& whole, int64_t pages, int parts
 void sort_largest_first(std::vector<WorkItem>& items);
 
 // Reads the catalogs of source (in options.snapshot when given) and returns the
-// work stream: tables and parts largest first, then sequences by name, then one
-// "blobs" item if the database has large objects and the filters allow them.
-// Throws Error on a failed query or a bad pattern.
+// work stream: tables and parts (and, with options.matviews, materialized views)
+// largest first, then sequences by name, then one "blobs" item if the database
+// has large objects and the filters allow them. Tables and sequences are those
+// of selected_relation_predicate. Throws Error on a failed query or a bad pattern.
 std::vector<WorkItem> list_work(Connection& source, const TableListOptions& options);
+
+// Reads the catalogs of source (in options.snapshot when given) and returns
+// every relation of selected_relation_predicate, ordered by schema and name
+// (bytewise, as nspname and relname compare). Throws Error on a failed query or
+// a bad pattern; options.split_larger_than and matviews are not used.
+std::vector<Relation> list_relations(Connection& source, const TableListOptions& options);
+
+// Formats r as a relations line (table-list --relations): oid, relkind, schema,
+// name, tab-separated, fields escaped with tsv_escape; no trailing newline.
+std::string format_relation_line(const Relation& r);
 
 }  // namespace fdwcopy

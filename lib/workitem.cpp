@@ -56,7 +56,7 @@ WorkItem parse_work_line(const std::string& line) {
                     std::to_string(kWorkFields) + ": \"" + tsv_escape(l) + "\"");
     WorkItem w;
     w.kind = f[0];
-    if (w.kind != "table" && w.kind != "sequence" && w.kind != "blobs")
+    if (w.kind != "table" && w.kind != "sequence" && w.kind != "blobs" && w.kind != "matview")
         throw Error("unknown kind \"" + w.kind + "\" in work line \"" + tsv_escape(l) + "\"");
     w.oid = static_cast<uint32_t>(to_int(f[1], "oid", l));
     w.schema = f[2];

@@ -10,7 +10,8 @@
 namespace fdwcopy {
 
 // Columns of a work line, tab-separated, fields escaped with tsv_escape:
-//   1 kind     "table" | "sequence" | "blobs"
+//   1 kind     "table" | "sequence" | "blobs" | "matview" (table-list --matviews:
+//              compared by table-checksum, never copied)
 //   2 oid      pg_class oid of the relation on the source (0 for blobs)
 //   3 schema   nspname (unescaped text; "-" for blobs)
 //   4 name     relname ("-" for blobs)

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
     cli.options.add_options()
         ("snapshot", po::value<std::string>(&opt.snapshot)->value_name("ID"),
          "read the catalogs in this exported snapshot (snapshot-hold)")
+        ("relations", "print the selected relations instead of the work stream: oid, relkind, "
+         "schema, name (every relation a clone restores)")
+        ("matviews", "list materialized views too, as \"matview\" items (for table-checksum)")
         ("split-larger-than", po::value<std::string>(&split)->value_name("SIZE"),
          "split tables larger than SIZE (e.g. 1GB, 500MB) into parts of at most about SIZE")
         ("include-schema,n", po::value<std::vector<std::string>>(&f.include_schema)->value_name("PATTERN"),
@@ -33,8 +36,8 @@ int main(int argc, char** argv) {
     add_source_option(cli, &source);
     cli.epilog =
         "Output: one tab-separated work item a line (table, table part, sequence, blobs);\n"
-        "the columns are described in table-list(1). Patterns follow psql's rules, as\n"
-        "pg_dump's -n/-N/-t/-T do.\n";
+        "with --relations one relation a line. The columns are described in table-list(1).\n"
+        "Patterns follow psql's rules, as pg_dump's -n/-N/-t/-T do.\n";
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
     if (cli.has("split-larger-than")) {
@@ -45,12 +48,23 @@ int main(int argc, char** argv) {
         }
         if (opt.split_larger_than <= 0) return cli.usage_error("--split-larger-than must be positive");
     }
+    bool relations = cli.has("relations");
+    opt.matviews = cli.has("matviews");
+    if (relations && (cli.has("split-larger-than") || opt.matviews))
+        return cli.usage_error(std::string("--relations cannot be used with ") +
+                               (opt.matviews ? "--matviews" : "--split-larger-than"));
     signal(SIGPIPE, SIG_IGN);
     try {
         Connection conn(resolve_conninfo(source, "FDWCOPY_SOURCE"), "source");
         std::string out;
-        for (auto& w : list_work(conn, opt)) out += format_work_line(w) + "\n";
-        if (!write_all(1, out)) throw Error("could not write the work stream: " + std::string(strerror(errno)));
+        if (relations) {
+            for (auto& r : list_relations(conn, opt)) out += format_relation_line(r) + "\n";
+        } else {
+            for (auto& w : list_work(conn, opt)) out += format_work_line(w) + "\n";
+        }
+        if (!write_all(1, out))
+            throw Error(std::string("could not write the ") + (relations ? "relations" : "work stream") + ": " +
+                        strerror(errno));
         return EXIT_OK;
     } catch (const Error& e) {
         return report(e);

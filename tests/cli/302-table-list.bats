@@ -211,3 +211,72 @@ check_cover() {
 	[ "$status" -eq 1 ]
 	[[ $stderr == *'could not use snapshot "00000003-0000001B-1"'* ]]
 }
+
+@test "table-list --relations: every relation a clone restores, with pg_dump's selection rules" {
+	list --relations >"$BATS_TEST_TMPDIR/out"
+	cut -f2-4 "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/got"
+	# Ordered by schema and name; no extension member, no system schema.
+	cat >"$BATS_TEST_TMPDIR/expected" <<'EOF2'
+r	other	We\tird
+r	other	o1
+f	public	ft
+r	public	keyed_nulls
+m	public	mv
+r	public	nokey
+p	public	parted
+r	public	parted_a
+p	public	parted_b
+r	public	parted_b1
+f	public	parted_f
+r	public	plain
+S	public	standalone_seq
+r	public	unlogged_t
+v	public	v
+r	public	withserial
+S	public	withserial_id_seq
+S	public	withserial_ident_seq
+EOF2
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	# The oid is the source's pg_class oid.
+	psql_on src kinds -Atc "SELECT 'public.mv'::regclass::oid" >"$BATS_TEST_TMPDIR/oid"
+	[ "$(awk -F'\t' '$4 == "mv" { print $1 }' "$BATS_TEST_TMPDIR/out")" = "$(cat "$BATS_TEST_TMPDIR/oid")" ]
+
+	# -t selects regardless of -n/-N, and brings the table's sequences (serial
+	# and identity); -T on the table leaves the identity sequence out but a
+	# serial sequence stays selected by its own name.
+	list --relations -n other --include-table withserial | cut -f2,4 >"$BATS_TEST_TMPDIR/got"
+	printf 'r\twithserial\nS\twithserial_id_seq\nS\twithserial_ident_seq\n' | diff -u - "$BATS_TEST_TMPDIR/got"
+	list --relations -N other -T withserial -T 'p*' -T '?' -T '??' -T 'nokey' -T '*ed*' -T 'unlogged_t' |
+		cut -f2,4 >"$BATS_TEST_TMPDIR/got"
+	printf 'S\tstandalone_seq\nS\twithserial_id_seq\n' | diff -u - "$BATS_TEST_TMPDIR/got"
+	# Schema patterns; a temporary table is never listed.
+	list --relations -n 'OTH*' | cut -f4 >"$BATS_TEST_TMPDIR/got"
+	printf 'We\\tird\no1\n' | diff -u - "$BATS_TEST_TMPDIR/got"
+	# The same relations as the work stream for tables and sequences.
+	list >"$BATS_TEST_TMPDIR/work"
+	awk -F'\t' '$1 == "table" { print "r\t" $3 "\t" $4 } $1 == "sequence" { print "S\t" $3 "\t" $4 }' \
+		"$BATS_TEST_TMPDIR/work" | LC_ALL=C sort >"$BATS_TEST_TMPDIR/a"
+	awk -F'\t' '$2 == "r" || $2 == "S" { print $2 "\t" $3 "\t" $4 }' "$BATS_TEST_TMPDIR/out" |
+		LC_ALL=C sort >"$BATS_TEST_TMPDIR/b"
+	diff -u "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	# Usage: not with the work stream's options; a bad pattern names it.
+	run --separate-stderr list --relations --split-larger-than 1MB
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'--relations cannot be used with --split-larger-than'* ]]
+	run --separate-stderr list --relations -n 'a.b'
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'improper qualified name (too many dotted names): "a.b"'* ]]
+}
+
+@test "table-list --matviews: materialized views as matview items; copy-table refuses them" {
+	list --matviews >"$BATS_TEST_TMPDIR/out"
+	awk -F'\t' '$1 == "matview" { print $3 "\t" $4 "\t" $7 "\t" $8 }' "$BATS_TEST_TMPDIR/out" >"$BATS_TEST_TMPDIR/got"
+	printf 'public\tmv\t1\t1\n' | diff -u - "$BATS_TEST_TMPDIR/got"
+	# Without it, none.
+	list | cut -f1 | sort -u >"$BATS_TEST_TMPDIR/kinds"
+	printf 'blobs\nsequence\ntable\n' | diff -u - "$BATS_TEST_TMPDIR/kinds"
+	run --separate-stderr copy-table --source "$(pgsb_conninfo src kinds)" --target "$(pgsb_conninfo src kinds)" \
+		"$(grep '^matview' "$BATS_TEST_TMPDIR/out")"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'materialized view is not copied'* ]]
+}

@@ -181,3 +181,38 @@ TEST(TableList, FilterPredicate) {
     bad.include_table = {"a.b.c"};
     EXPECT_THROW(filter_predicate(bad, "n", "c"), Error);
 }
+
+// The selection of a clone: relkinds, exclusions and the owned-sequence rule,
+// with the filters applied to the relation itself and to a sequence's owner.
+TEST(TableList, SelectedRelationPredicate) {
+    TableFilters f;
+    f.include_table = {"app.t"};
+    std::string p = selected_relation_predicate(f, "n", "c");
+    EXPECT_NE(p.find("c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,f,v,m,S}'"), std::string::npos) << p;
+    EXPECT_NE(p.find("c.relpersistence OPERATOR(pg_catalog.<>) 't'"), std::string::npos);
+    EXPECT_NE(p.find("n.nspname OPERATOR(pg_catalog.!~) '^pg_'"), std::string::npos);
+    EXPECT_NE(p.find("deptype OPERATOR(pg_catalog.=) 'e'"), std::string::npos);
+    // The pattern is applied to the relation and to the owner of a sequence.
+    EXPECT_NE(p.find("(n.nspname OPERATOR(pg_catalog.~) '^(app)$' AND c.relname OPERATOR(pg_catalog.~) '^(t)$')"),
+              std::string::npos);
+    EXPECT_NE(p.find("(fdwcopy_on.nspname OPERATOR(pg_catalog.~) '^(app)$' AND fdwcopy_oc.relname "
+                     "OPERATOR(pg_catalog.~) '^(t)$')"),
+              std::string::npos);
+    EXPECT_NE(p.find("ANY ('{a,i}'::pg_catalog.\"char\"[])"), std::string::npos);
+    // Balanced parentheses: the expression can be ANDed into any WHERE.
+    int depth = 0;
+    for (char ch : p) {
+        depth += ch == '(';
+        depth -= ch == ')';
+        ASSERT_GE(depth, 0);
+    }
+    EXPECT_EQ(depth, 0);
+    TableFilters bad;
+    bad.exclude_schema = {"a.b"};
+    EXPECT_THROW(selected_relation_predicate(bad, "n", "c"), Error);
+}
+
+TEST(TableList, RelationLine) {
+    Relation r{16384, 'S', "app", "We\tird"};
+    EXPECT_EQ(format_relation_line(r), "16384\tS\tapp\tWe\\tird");
+}

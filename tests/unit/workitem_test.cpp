@@ -69,6 +69,7 @@ TEST(WorkItem, BadLinesNameTheProblem) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("3 fields"), std::string::npos);
     }
+    EXPECT_EQ(parse_work_line("matview\t1\ts\tm\t0\t0\t1\t1\t-\t-\t-\t-").kind, "matview");
     EXPECT_THROW(parse_work_line("bogus\t1\ts\tn\t0\t0\t1\t1\t-\t-\t-\t-"), Error);
     EXPECT_THROW(parse_work_line("table\tx\ts\tn\t0\t0\t1\t1\t-\t-\t-\t-"), Error);
     EXPECT_THROW(parse_work_line("table\t1\ts\tn\t0\t0\t1\t1\tkey\tid\t1; DROP\t-"), Error);

@@ -1,0 +1,309 @@
+// table-checksum's engine (see tablechecksum.h): per item, a catalog lookup
+// then the checksum query, sent to both servers at once so that an item takes
+// as long as its slower side.
+#include "tablechecksum.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "conn.h"
+#include "copytable.h"
+#include "quote.h"
+#include "snapshot.h"
+#include "tsv.h"
+
+namespace fdwcopy {
+
+namespace {
+
+// 64-bit prefixes of md5 summed as numeric (no overflow), then one md5 of the
+// sum: an order-independent checksum, the same SQL on both servers.
+std::string sum_of_md5(const std::string& text_expr) {
+    return "pg_catalog.md5(COALESCE(pg_catalog.sum(('x' OPERATOR(pg_catalog.||) pg_catalog.left("
+           "pg_catalog.md5(" + text_expr + "), 16))::pg_catalog.bit(64)::pg_catalog.int8), 0)::pg_catalog.text)";
+}
+
+// Settings beyond setup_source_session's that make ROW(t.*)::text render the
+// same on both servers (pg_dump sets the first ones too), and a read-only
+// session: comparing never writes.
+const char* kCompareSettings =
+    "SELECT pg_catalog.set_config('TimeZone', 'UTC', false), "
+    "pg_catalog.set_config('bytea_output', 'hex', false), "
+    "pg_catalog.set_config('lc_monetary', 'C', false), "
+    "pg_catalog.set_config('default_transaction_read_only', 'on', false)";
+
+const char* kLookupSql =
+    "SELECT c.relkind::pg_catalog.text, c.relispopulated::pg_catalog.text FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2";
+
+// One server: its conninfo and the worker's session on it, opened on demand.
+struct Side {
+    std::string conninfo, role;
+    std::unique_ptr<Connection> conn;
+
+    void connect() {
+        if (conn) return;
+        std::unique_ptr<Connection> c(new Connection(conninfo, role));
+        setup_source_session(*c);
+        c->exec(kCompareSettings);
+        conn = std::move(c);
+    }
+};
+
+class Comparer {
+public:
+    Comparer(const std::string& src, const std::string& tgt) {
+        sides_[0].conninfo = src;
+        sides_[0].role = "source";
+        sides_[1].conninfo = tgt;
+        sides_[1].role = "target";
+    }
+
+    // Opens both sessions now; throws Error("could not connect to ...").
+    void connect() {
+        sides_[0].connect();
+        sides_[1].connect();
+    }
+
+    ChecksumResult compare(const WorkItem& w) {
+        ChecksumResult r;
+        r.item = w;
+        SideSum* sums[2] = {&r.source, &r.target};
+        std::string sql;
+        try {
+            sql = checksum_sql(w);
+        } catch (const Error& e) {
+            r.source.failed = true;
+            r.source.error = Error(checksum_subject(w) + ": " + e.what(), e.code, e.detail, e.hint);
+            r.status = "error";
+            return r;
+        }
+        subject_ = checksum_subject(w);
+        for (int i = 0; i < 2; ++i) {
+            try {
+                sides_[i].connect();
+            } catch (const Error& e) {
+                fail(i, *sums[i], e.what());
+            }
+        }
+        bool query[2] = {true, true};
+        char want = item_relkind(w);
+        if (want) {
+            std::string kind(1, want);
+            Result res[2];
+            for (int i = 0; i < 2; ++i) send(i, *sums[i], kLookupSql, {w.schema, w.name});
+            for (int i = 0; i < 2; ++i) res[i] = collect(i, *sums[i]);
+            for (int i = 0; i < 2; ++i) {
+                if (sums[i]->failed) {
+                    query[i] = false;
+                    continue;
+                }
+                bool found = PQntuples(res[i].get()) == 1 && kind == PQgetvalue(res[i].get(), 0, 0);
+                if (!found) {
+                    query[i] = false;
+                    sums[i]->found = false;
+                    // The source's catalog listed it: gone now is an error there.
+                    if (i == 0) fail(0, *sums[0], "relation does not exist");
+                } else if (want == 'm' && std::strcmp(PQgetvalue(res[i].get(), 0, 1), "true") != 0) {
+                    query[i] = false;
+                    sums[i]->sum = "unpopulated";
+                }
+            }
+        }
+        Result res[2];
+        for (int i = 0; i < 2; ++i)
+            if (query[i]) send(i, *sums[i], sql, {});
+        for (int i = 0; i < 2; ++i) {
+            if (!query[i] || sums[i]->failed) continue;
+            res[i] = collect(i, *sums[i]);
+            if (sums[i]->failed) continue;
+            if (PQntuples(res[i].get()) != 1 || PQnfields(res[i].get()) != 2) {
+                fail(i, *sums[i], "unexpected result of the checksum query");
+                continue;
+            }
+            sums[i]->value = PQgetvalue(res[i].get(), 0, 0);
+            sums[i]->sum = PQgetvalue(res[i].get(), 0, 1);
+        }
+        r.status = checksum_status(r.source, r.target);
+        return r;
+    }
+
+private:
+    Side sides_[2];
+    std::string subject_;
+
+    void fail(int i, SideSum& s, const std::string& msg) {
+        s.failed = true;
+        s.value = s.sum = "-";
+        s.error = item_error(subject_ + " on " + sides_[i].role + ": ", Error(msg));
+        // A lost session is opened anew for the next item.
+        if (sides_[i].conn && PQstatus(sides_[i].conn->get()) != CONNECTION_OK) sides_[i].conn.reset();
+    }
+
+    void send(int i, SideSum& s, const std::string& sql, const std::vector<std::string>& params) {
+        if (s.failed || !sides_[i].conn) return;
+        std::vector<const char*> vals;
+        for (auto& p : params) vals.push_back(p.c_str());
+        PGconn* c = sides_[i].conn->get();
+        if (!PQsendQueryParams(c, sql.c_str(), static_cast<int>(vals.size()), nullptr, vals.data(), nullptr,
+                               nullptr, 0))
+            fail(i, s, result_error(c, nullptr));
+    }
+
+    // The result of the query sent on side i (the first error, if any), or an
+    // empty Result after recording the failure in s.
+    Result collect(int i, SideSum& s) {
+        if (s.failed || !sides_[i].conn) return Result();
+        PGconn* c = sides_[i].conn->get();
+        Result keep;
+        bool error = false;
+        while (PGresult* p = PQgetResult(c)) {
+            Result h(p);
+            auto st = PQresultStatus(p);
+            bool bad = st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK;
+            if (!error && (bad || !keep)) {
+                keep = std::move(h);
+                error = bad;
+            }
+        }
+        if (!keep) {
+            fail(i, s, result_error(c, nullptr));
+            return Result();
+        }
+        if (error) {
+            fail(i, s, result_error(c, keep.get()));
+            return Result();
+        }
+        return keep;
+    }
+};
+
+}  // namespace
+
+char item_relkind(const WorkItem& w) {
+    if (w.kind == "table") return 'r';
+    if (w.kind == "sequence") return 'S';
+    if (w.kind == "matview") return 'm';
+    return 0;
+}
+
+std::string checksum_subject(const WorkItem& w) {
+    if (w.kind == "blobs") return "large objects";
+    std::string what = w.kind == "matview" ? "materialized view" : w.kind;
+    std::string s = what + " " + quote_qualified(w.schema, w.name);
+    if (w.parts > 1) s += " part " + std::to_string(w.part) + "/" + std::to_string(w.parts);
+    return s;
+}
+
+std::string checksum_sql(const WorkItem& w) {
+    if (w.kind == "sequence")
+        return "SELECT last_value::pg_catalog.text, is_called::pg_catalog.text FROM " +
+               quote_qualified(w.schema, w.name);
+    if (w.kind == "blobs")
+        return "SELECT pg_catalog.count(*)::pg_catalog.text, " +
+               sum_of_md5("oid::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) "
+                          "pg_catalog.md5(pg_catalog.lo_get(oid))") +
+               " FROM pg_catalog.pg_largeobject_metadata";
+    if (w.method == "ctid")
+        throw Error("a page-range part (method ctid) cannot be compared: the same pages hold "
+                    "different rows on the two servers",
+                    1, "", "list the table whole (table-list without --split-larger-than)");
+    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, " + sum_of_md5("ROW(t.*)::pg_catalog.text") +
+                      " FROM " + (w.kind == "matview" ? "" : "ONLY ") + quote_qualified(w.schema, w.name) + " t";
+    if (!w.whole()) sql += " WHERE " + w.predicate();
+    return sql;
+}
+
+std::string checksum_status(const SideSum& s, const SideSum& t) {
+    if (s.failed || t.failed) return "error";
+    if (!t.found) return "missing";
+    return s.value == t.value && s.sum == t.sum ? "equal" : "differ";
+}
+
+std::string format_checksum_line(const ChecksumResult& r) {
+    const WorkItem& w = r.item;
+    return tsv_join({w.kind, w.schema, w.name, std::to_string(w.part), std::to_string(w.parts), r.source.value,
+                     r.source.sum, r.target.value, r.target.sum, r.status});
+}
+
+int run_table_checksum(const std::string& source, const std::string& target, const std::vector<std::string>& items,
+                       const ChecksumOptions& opt) {
+    const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
+    std::vector<std::unique_ptr<Comparer>> comparers;
+    for (int i = 0; i < jobs; ++i) comparers.emplace_back(new Comparer(source, target));
+    // Wrong conninfo or a server down: say so once, before reading any item.
+    try {
+        comparers[0]->connect();
+    } catch (const Error& e) {
+        return report(e);
+    }
+    std::mutex in_mu, out_mu, err_mu;
+    std::atomic<bool> failed{false};
+    size_t next = 0;
+    bool eof = false;
+    char* line = nullptr;
+    size_t cap = 0;
+    auto next_line = [&](std::string* out) {
+        std::lock_guard<std::mutex> lk(in_mu);
+        while (true) {
+            if (!items.empty()) {
+                if (next >= items.size()) return false;
+                *out = items[next++];
+                return true;
+            }
+            if (eof) return false;
+            ssize_t len = getline(&line, &cap, stdin);
+            if (len < 0) {
+                eof = true;
+                return false;
+            }
+            std::string l(line, static_cast<size_t>(len));
+            if (!l.empty() && l.back() == '\n') l.pop_back();
+            if (l.empty() || l[0] == '#') continue;
+            *out = std::move(l);
+            return true;
+        }
+    };
+    auto fail_with = [&](const Error& e) {
+        std::lock_guard<std::mutex> lk(err_mu);
+        report(e);
+        failed.store(true);
+    };
+    auto worker = [&](Comparer& cmp) {
+        std::string l;
+        while (next_line(&l)) {
+            WorkItem w;
+            try {
+                w = parse_work_line(l);
+            } catch (const Error& e) {
+                fail_with(e);
+                continue;
+            }
+            ChecksumResult r = cmp.compare(w);
+            if (r.source.failed) fail_with(r.source.error);
+            if (r.target.failed) fail_with(r.target.error);
+            std::lock_guard<std::mutex> lk(out_mu);
+            if (!write_all(1, format_checksum_line(r) + "\n"))
+                fail_with(Error("could not write the result of " + checksum_subject(w) + ": " +
+                                std::strerror(errno)));
+        }
+    };
+    if (jobs == 1) {
+        worker(*comparers[0]);
+    } else {
+        std::vector<std::thread> pool;
+        for (int i = 0; i < jobs; ++i) pool.emplace_back(worker, std::ref(*comparers[i]));
+        for (auto& t : pool) t.join();
+    }
+    free(line);
+    return failed.load() ? 1 : 0;
+}
+
+}  // namespace fdwcopy

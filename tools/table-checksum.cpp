@@ -1,0 +1,41 @@
+// table-checksum: compare work items (tables, key-range parts, materialized
+// views, sequences, large objects) between two servers by row count and
+// checksum, computed on each server. See man/table-checksum.1.
+#include <csignal>
+
+#include "cli.h"
+#include "conn.h"
+#include "exitcodes.h"
+#include "log.h"
+#include "tablechecksum.h"
+
+using namespace fdwcopy;
+
+int main(int argc, char** argv) {
+    std::string source, target;
+    std::vector<std::string> items;
+    ChecksumOptions opt;
+    Cli cli("table-checksum", "compare the rows of tables, sequences and large objects on two servers",
+            "table-checksum [OPTION]... [ITEM]...\n"
+            "table-list --matviews ... | table-checksum [OPTION]...");
+    cli.options.add_options()
+        ("jobs,j", po::value<int>(&opt.jobs)->value_name("N"),
+         "compare N items at a time, each worker with one session per server (default: 1)")
+        ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
+         "a work line to compare (the same as an ITEM argument; repeatable)");
+    cli.positional.add("item", -1);
+    add_source_option(cli, &source);
+    add_target_option(cli, &target);
+    cli.epilog =
+        "Each ITEM is a work line of table-list; without ITEMs, stdin is read one line at a\n"
+        "time. One line per item: kind, schema, name, part, parts, source value and checksum,\n"
+        "target value and checksum, status (equal, differ, missing, error).\n"
+        "Exit status: 0 when every item was compared (whatever its status), 1 when an item\n"
+        "could not be compared (named on stderr), 2 on a usage error.\n";
+    int rc = cli.parse(argc, argv);
+    if (rc >= 0) return rc;
+    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
+    signal(SIGPIPE, SIG_IGN);
+    return run_table_checksum(resolve_conninfo(source, "FDWCOPY_SOURCE"),
+                              resolve_conninfo(target, "FDWCOPY_TARGET"), items, opt);
+}
