@@ -150,3 +150,19 @@ pages() {
 	printf '%s\n' "$p" "$p/bin" "$p/bin/mine" >"$BATS_TEST_TMPDIR/expected"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/left"
 }
+
+@test "every C++ tool: --help and --version exit 0 on stdout only, an unknown option exits 2 with the hint" {
+	local tools
+	tools=$(make -s -C "$ROOT" --no-print-directory -f Makefile -f - print-tools <<<'print-tools: ; @echo $(BUILT_TOOLS)')
+	[ -n "$tools" ]
+	for n in $tools; do
+		run --separate-stderr "$ROOT/bin/$n" --help
+		[ "$status" -eq 0 ] && [ -z "$stderr" ] && [[ $output == *"Usage:"* ]] || { echo "$n --help"; false; }
+		run --separate-stderr "$ROOT/bin/$n" --version
+		[ "$status" -eq 0 ] && [ -z "$stderr" ] && [[ $output == "$n (fdwcopy) "* ]] || { echo "$n --version"; false; }
+		run --separate-stderr "$ROOT/bin/$n" --no-such-option
+		[ "$status" -eq 2 ] && [ -z "$output" ] || { echo "$n --no-such-option: $status"; false; }
+		[[ $stderr == *"--no-such-option"*"Try \"$n --help\" for more information."* ]] || { echo "$n: $stderr"; false; }
+	done
+	[[ " $tools " == *" table-checksum "* ]]
+}
