@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "conn.h"
+#include "itemsource.h"
 #include "log.h"
 #include "quote.h"
 #include "size.h"
@@ -608,36 +609,9 @@ Error item_error(const std::string& prefix, const Error& e) {
 int run_copy_table(const std::string& source, const std::string& target, const std::vector<std::string>& items,
                    const CopyOptions& opt) {
     const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
-    std::mutex in_mu, out_mu, err_mu;
-    std::atomic<bool> failed{false}, stop{false};
-    size_t next = 0;
-    bool eof = false;
-    char* line = nullptr;
-    size_t cap = 0;
-    // The next work line, or false when there is none left (or the run stops).
-    // Under in_mu: the workers share the argument list or stdin.
-    auto next_line = [&](std::string* out) {
-        std::lock_guard<std::mutex> lk(in_mu);
-        while (!stop.load()) {
-            if (!items.empty()) {
-                if (next >= items.size()) return false;
-                *out = items[next++];
-                return true;
-            }
-            if (eof) return false;
-            ssize_t len = getline(&line, &cap, stdin);
-            if (len < 0) {
-                eof = true;
-                return false;
-            }
-            std::string l(line, static_cast<size_t>(len));
-            if (!l.empty() && l.back() == '\n') l.pop_back();
-            if (l.empty() || l[0] == '#') continue;
-            *out = std::move(l);
-            return true;
-        }
-        return false;
-    };
+    std::mutex out_mu, err_mu;
+    std::atomic<bool> failed{false};
+    ItemSource source_lines(items);
     // An error, its detail and its hint are separate writes: keep each
     // report's lines together when two workers fail at once.
     auto fail_with = [&](const Error& e, bool can_go_on) {
@@ -646,12 +620,12 @@ int run_copy_table(const std::string& source, const std::string& target, const s
             report(e);
         }
         failed.store(true);
-        if (!can_go_on) stop.store(true);
+        if (!can_go_on) source_lines.stop();
     };
     auto worker = [&] {
         Copier copier(source, target, opt);
         std::string l;
-        while (next_line(&l)) {
+        while (source_lines.next(&l)) {
             WorkItem w;
             try {
                 w = parse_work_line(l);
@@ -672,14 +646,7 @@ int run_copy_table(const std::string& source, const std::string& target, const s
                           false);
         }
     };
-    if (jobs == 1) {
-        worker();
-    } else {
-        std::vector<std::thread> pool;
-        for (int i = 0; i < jobs; ++i) pool.emplace_back(worker);
-        for (auto& t : pool) t.join();
-    }
-    free(line);
+    run_workers(jobs, [&](int) { worker(); });
     return failed.load() ? 1 : 0;
 }
 

@@ -5,15 +5,14 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "conn.h"
 #include "copytable.h"
+#include "itemsource.h"
 #include "quote.h"
 #include "snapshot.h"
 #include "tsv.h"
@@ -244,33 +243,9 @@ int run_table_checksum(const std::string& source, const std::string& target, con
     } catch (const Error& e) {
         return report(e);
     }
-    std::mutex in_mu, out_mu, err_mu;
+    std::mutex out_mu, err_mu;
     std::atomic<bool> failed{false};
-    size_t next = 0;
-    bool eof = false;
-    char* line = nullptr;
-    size_t cap = 0;
-    auto next_line = [&](std::string* out) {
-        std::lock_guard<std::mutex> lk(in_mu);
-        while (true) {
-            if (!items.empty()) {
-                if (next >= items.size()) return false;
-                *out = items[next++];
-                return true;
-            }
-            if (eof) return false;
-            ssize_t len = getline(&line, &cap, stdin);
-            if (len < 0) {
-                eof = true;
-                return false;
-            }
-            std::string l(line, static_cast<size_t>(len));
-            if (!l.empty() && l.back() == '\n') l.pop_back();
-            if (l.empty() || l[0] == '#') continue;
-            *out = std::move(l);
-            return true;
-        }
-    };
+    ItemSource lines(items);
     auto fail_with = [&](const Error& e) {
         std::lock_guard<std::mutex> lk(err_mu);
         report(e);
@@ -278,7 +253,7 @@ int run_table_checksum(const std::string& source, const std::string& target, con
     };
     auto worker = [&](Comparer& cmp) {
         std::string l;
-        while (next_line(&l)) {
+        while (lines.next(&l)) {
             WorkItem w;
             try {
                 w = parse_work_line(l);
@@ -295,14 +270,7 @@ int run_table_checksum(const std::string& source, const std::string& target, con
                                 std::strerror(errno)));
         }
     };
-    if (jobs == 1) {
-        worker(*comparers[0]);
-    } else {
-        std::vector<std::thread> pool;
-        for (int i = 0; i < jobs; ++i) pool.emplace_back(worker, std::ref(*comparers[i]));
-        for (auto& t : pool) t.join();
-    }
-    free(line);
+    run_workers(jobs, [&](int i) { worker(*comparers[i]); });
     return failed.load() ? 1 : 0;
 }
 

@@ -1,0 +1,42 @@
+// The work lines a data-path tool takes (copy-table, table-checksum): its
+// arguments, or standard input one line at a time, handed to worker threads.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace fdwcopy {
+
+class ItemSource {
+public:
+    // items: the lines given as arguments; empty = read standard input.
+    explicit ItemSource(const std::vector<std::string>& items);
+    ~ItemSource();
+    ItemSource(const ItemSource&) = delete;
+    ItemSource& operator=(const ItemSource&) = delete;
+
+    // The next line (without its newline) into *out; false when there is none
+    // left or after stop(). From stdin, empty lines and lines starting with '#'
+    // are skipped. Safe to call from several threads.
+    bool next(std::string* out);
+    // No more lines from now on (the lines already taken go on).
+    void stop() { stop_.store(true); }
+
+private:
+    const std::vector<std::string>& items_;
+    std::mutex mu_;
+    std::atomic<bool> stop_{false};
+    size_t next_ = 0;
+    bool eof_ = false;
+    char* line_ = nullptr;
+    size_t cap_ = 0;
+};
+
+// Runs work(i) for i = 0 .. jobs-1, each on its own thread (in the calling
+// thread when jobs <= 1), and returns when all have returned.
+void run_workers(int jobs, const std::function<void(int)>& work);
+
+}  // namespace fdwcopy
