@@ -93,3 +93,17 @@ load ../lib/pgsandbox
 	[[ $stderr == *'invalid conninfo in $CI: missing "=" after "bogus"'* ]]
 	[[ $stderr != *s3cret* ]]
 }
+
+@test "fdwcopy --help lists every subcommand of the library directory" {
+	run --separate-stderr fdwcopy --help
+	[ "$status" -eq 0 ]
+	d=$(fdwcopy --exec-path)
+	n=0
+	for f in "$d"/fdwcopy-*; do
+		s=${f##*/fdwcopy-}
+		case $s in sh-* | conninfo-split) continue ;; esac
+		n=$((n + 1))
+		grep -qE "^  $s( |$)" <<<"$output" || { echo "fdwcopy --help does not list $s"; return 1; }
+	done
+	[ "$n" -ge 5 ]
+}
