@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
         ("relations", "print the selected relations instead of the work stream: oid, relkind, "
          "schema, name (every relation a clone restores)")
         ("matviews", "list materialized views too, as \"matview\" items (for table-checksum)")
+        ("check-patterns", "check the patterns, print nothing and exit, without connecting")
         ("split-larger-than", po::value<std::string>(&split)->value_name("SIZE"),
          "split tables larger than SIZE (e.g. 1GB, 500MB) into parts of at most about SIZE")
         ("include-schema,n", po::value<std::vector<std::string>>(&f.include_schema)->value_name("PATTERN"),
@@ -53,6 +54,13 @@ int main(int argc, char** argv) {
     if (relations && (cli.has("split-larger-than") || opt.matviews))
         return cli.usage_error(std::string("--relations cannot be used with ") +
                                (opt.matviews ? "--matviews" : "--split-larger-than"));
+    // A bad pattern is a bad command line: said before connecting.
+    try {
+        selected_relation_predicate(f, "n", "c");
+    } catch (const Error& e) {
+        return cli.usage_error(e.what());
+    }
+    if (cli.has("check-patterns")) return EXIT_OK;
     signal(SIGPIPE, SIG_IGN);
     try {
         Connection conn(resolve_conninfo(source, "FDWCOPY_SOURCE"), "source");

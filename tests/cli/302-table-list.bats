@@ -126,7 +126,7 @@ EOF2
 	list --include-table '"We	ird"' >"$BATS_TEST_TMPDIR/got"
 	[ ! -s "$BATS_TEST_TMPDIR/got" ]
 	run --separate-stderr list --include-table 'a.b.c'
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ $stderr == *'improper qualified name (too many dotted names): "a.b.c"'* ]]
 }
 
@@ -264,8 +264,15 @@ EOF2
 	[ "$status" -eq 2 ]
 	[[ $stderr == *'--relations cannot be used with --split-larger-than'* ]]
 	run --separate-stderr list --relations -n 'a.b'
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 2 ]
 	[[ $stderr == *'improper qualified name (too many dotted names): "a.b"'* ]]
+	# --check-patterns: the same check without a server.
+	run --separate-stderr table-list --source 'host=/nonexistent' --check-patterns -T 'x.y.z'
+	[ "$status" -eq 2 ]
+	[[ $stderr == 'table-list: error: improper qualified name (too many dotted names): "x.y.z"'* ]]
+	run --separate-stderr table-list --source 'host=/nonexistent' --check-patterns -n 'A*' --include-table '"a.b".c'
+	[ "$status" -eq 0 ]
+	[ -z "$output" ] && [ -z "$stderr" ]
 }
 
 @test "table-list --matviews: materialized views as matview items; copy-table refuses them" {

@@ -107,3 +107,16 @@ load ../lib/pgsandbox
 	done
 	[ "$n" -ge 5 ]
 }
+
+@test "fdwcopy: a bad pattern is a usage error naming it, before connecting (exit 2)" {
+	for c in clone verify; do
+		run --separate-stderr fdwcopy "$c" --source "host=$BATS_TEST_TMPDIR port=1" --target dbname=x \
+			--include-table 'a.b.c'
+		[ "$status" -eq 2 ]
+		[[ $stderr == 'fdwcopy: error: improper qualified name (too many dotted names): "a.b.c"'* ]]
+	done
+	run --separate-stderr fdwcopy dump --source "host=$BATS_TEST_TMPDIR port=1" --dir "$BATS_TEST_TMPDIR/d" -N 'x.y'
+	[ "$status" -eq 2 ]
+	[[ $stderr == 'fdwcopy: error: improper qualified name (too many dotted names): "x.y"'* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/d" ]
+}

@@ -79,3 +79,31 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ $output == "verify: equal: 3 tables"* ]]
 }
+
+@test "verify: a table that cannot be read on the source is an error naming it (exit 1), never left out" {
+	# A role that may read everything on the source but the actor table.
+	psql_on src pagila -c "DROP ROLE IF EXISTS verifier" -c "CREATE ROLE verifier LOGIN" \
+		-c "GRANT SELECT ON ALL TABLES IN SCHEMA public TO verifier" \
+		-c "GRANT SELECT ON ALL SEQUENCES IN SCHEMA public TO verifier" \
+		-c "GRANT SELECT ON LARGE OBJECT 424242 TO verifier" -c "REVOKE SELECT ON actor FROM verifier"
+	run --separate-stderr fdwcopy verify --source "$S user=verifier" --target "$T" --dir "$BATS_TEST_TMPDIR/v"
+	psql_on src pagila -c "REASSIGN OWNED BY verifier TO postgres" -c "DROP OWNED BY verifier" -c "DROP ROLE verifier"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'fdwcopy: error: verify: table "public"."actor" on source: ERROR:  permission denied for table actor'* ]]
+	[[ $stderr == *'fdwcopy: error: verify: could not compare 1 of the '*' items (named above)'* ]]
+	# Every other table was compared, and equal.
+	awk -F'\t' '$3 != "actor" && $10 != "equal" { bad = 1 } END { exit bad }' "$BATS_TEST_TMPDIR/v/verify/checksums.tsv"
+	[ "$(awk -F'\t' '$3 == "actor" { print $10 }' "$BATS_TEST_TMPDIR/v/verify/checksums.tsv")" = error ]
+}
+
+@test "verify: materialized views compare their populated state" {
+	# pagila's rental_by_category is created WITH NO DATA: populate it on the
+	# target only.
+	[ "$(psql_on src pagila -Atc "SELECT relispopulated FROM pg_class WHERE relname = 'rental_by_category'")" = f ]
+	psql_on dst t -c "REFRESH MATERIALIZED VIEW rental_by_category"
+	run --separate-stderr fdwcopy verify --source "$S" --target "$T"
+	[ "$status" -eq 1 ]
+	grep -q '^matview  *public\.rental_by_category  *not populated  *[0-9][0-9]* rows, checksum [0-9a-f]*$' <<<"$output"
+	[ "$(grep -c '^matview ' <<<"$output")" -eq 1 ]
+}
