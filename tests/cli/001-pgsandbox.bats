@@ -31,7 +31,7 @@ teardown() {
 	pid=$(head -1 "$SB/one/postmaster.pid")
 	kill -0 "$pid"
 	"$REPO_ROOT/scripts/pgsandbox" stop "$SB"
-	! kill -0 "$pid" 2>/dev/null
+	run ! kill -0 "$pid"
 	[ ! -e "$SB" ]
 }
 

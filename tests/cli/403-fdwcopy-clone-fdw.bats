@@ -67,8 +67,8 @@ objects_of() {
 	[ "$(stat -c %a "$BATS_FILE_TMPDIR/w1")" = 700 ]
 	[ "$(stat -c %a "$BATS_FILE_TMPDIR/w1/schema.dump")" = 600 ]
 	# no password anywhere in what was printed or logged
-	! grep -rq -e src-secret-pw -e staging-pw -e rep-secret-pw <<<"$output$stderr"
-	! grep -q -e staging-pw "$BATS_FILE_TMPDIR/w1/log"
+	run -1 grep -q -e src-secret-pw -e staging-pw -e rep-secret-pw <<<"$output$stderr"
+	run -1 grep -q -e staging-pw "$BATS_FILE_TMPDIR/w1/log"
 }
 
 @test "clone: the target's foreign servers and user mappings are the map's" {

@@ -58,7 +58,7 @@ SQL
 	psql_on dst -c "SELECT pg_reload_conf()" >/dev/null
 	export S="$(pgsb_conninfo src pagila) password=src-conn-pw"
 	export T="host=$PGSB_DIR port=$(pgsb_port dst) user=cloner dbname=t password=tgt-conn-pw"
-	! psql -X -w -d "host=$PGSB_DIR port=$(pgsb_port dst) user=cloner dbname=postgres" -c "SELECT 1" 2>/dev/null
+	run -2 psql -X -w -d "host=$PGSB_DIR port=$(pgsb_port dst) user=cloner dbname=postgres" -c "SELECT 1"
 	psql_on dst -c "CREATE DATABASE t"
 	psql_on dst -c "ALTER DATABASE t SET fdwcopy_test.delay = '0.15'"
 }
@@ -72,7 +72,9 @@ fdwcopy_sessions() {
 
 @test "clone: SIGTERM in the middle of the data step stops every child and says how to resume" {
 	W="$BATS_FILE_TMPDIR/w"
-	fdwcopy clone --verify --jobs 2 --index-jobs 2 --fdw-map "$MAP" --dir "$W" --source "$S" --target "$T" \
+	# The conninfos go in the environment: on fdwcopy's own command line they
+	# would be in the ps listing below, which checks what fdwcopy's children get.
+	FDWCOPY_SOURCE=$S FDWCOPY_TARGET=$T fdwcopy clone --verify --jobs 2 --index-jobs 2 --fdw-map "$MAP" --dir "$W" \
 		>"$BATS_FILE_TMPDIR/run1.out" 2>"$BATS_FILE_TMPDIR/run1.err" 3>&- &
 	pid=$!
 	# Wait until copy-table is loading "slow" (60 rows x 0.15 s).
@@ -84,7 +86,7 @@ fdwcopy_sessions() {
 	[ "$n" -ge 1 ]
 	# No password in any process's argument list while the clone runs.
 	ps -eo args >"$BATS_TEST_TMPDIR/ps"
-	! grep -q -e src-conn-pw -e tgt-conn-pw -e prod-archive-pw -e staging-archive-pw "$BATS_TEST_TMPDIR/ps"
+	run -1 grep -q -e src-conn-pw -e tgt-conn-pw -e prod-archive-pw -e staging-archive-pw "$BATS_TEST_TMPDIR/ps"
 	kill -TERM "$pid"
 	# fdwcopy must be gone within seconds (a hang fails the test, not the suite)
 	for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -97,7 +99,7 @@ fdwcopy_sessions() {
 	grep -q "fdwcopy clone --resume --dir '$W'" "$BATS_FILE_TMPDIR/run1.err"
 	# some tables were done, "slow" was not
 	[ -s "$W/results" ]
-	! grep -q $'\tslow\t' "$W/results"
+	run -1 grep -q $'\tslow\t' "$W/results"
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM slow")" = 0 ]
 	# no child left: no child process, and soon no fdwcopy session on either
 	# server (a backend notices its client is gone when it next reads from it)
@@ -130,6 +132,6 @@ fdwcopy_sessions() {
 		"dbname=archive,host=$PGSB_DIR,port=$(pgsb_port darch)" ]
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM payment WHERE payment_date < '2022-03-01'")" = \
 		"$(psql_on darch archive -Atc "SELECT count(*) FROM payment_archive")" ]
-	! grep -q -e src-conn-pw -e tgt-conn-pw "$W/log"
+	run -1 grep -q -e src-conn-pw -e tgt-conn-pw "$W/log"
 	[ ! -e "$W/source.pgpass" ]
 }
