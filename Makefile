@@ -95,7 +95,7 @@ deps:
 unit: $(UNIT_BIN)
 
 # check: GoogleTest unit tests, then the bats end-to-end tests; the last line is
-# "N passed, N failed" for both suites together.
+# "N passed, N failed, N skipped" for both suites together.
 check: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all $(UNIT_BIN)
 	@tests/run-all $(UNIT_BIN) tests/cli
