@@ -1,5 +1,5 @@
 # fdwcopy: one TOOLS list drives the build; see README.md.
-# Targets: all (default), check, demo, deps, bench, man, install, uninstall, clean.
+# Targets: all (default), check, lint, demo, deps, bench, man, install, uninstall, clean.
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -42,9 +42,17 @@ SUBST      = sed -e 's/@VERSION@/$(VERSION)/g'
 
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
-                postgresql-15 postgresql-client-15 time parallel groff-base
+                postgresql-15 postgresql-client-15 time parallel groff-base shellcheck
 
-.PHONY: all check unit cli demo deps bench man install uninstall clean
+# Shell files for lint, besides the scripts (lint picks those with a shell
+# shebang, or, as the sourced fdwcopy-sh-* libraries, "# shellcheck shell=bash"
+# in their first lines: not fdwcopy.mk, the SQL files or bench-rusage.c): the bats
+# helpers (each says "# shellcheck shell=bash") and the bats files (shellcheck
+# knows their shebang). -x: follow the "# shellcheck source=" of each ". FILE".
+LINT_FILES = tests/run-all .ci/run $(wildcard tests/lib/*.bash) \
+             $(shell find tests/fixtures -name '*.bash') $(wildcard tests/cli/*.bats)
+
+.PHONY: all check lint unit cli demo deps bench man install uninstall clean
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(LIBEXEC) $(BUILT_MAN)
@@ -94,11 +102,19 @@ deps:
 
 unit: $(UNIT_BIN)
 
-# check: GoogleTest unit tests, then the bats end-to-end tests; the last line is
-# "N passed, N failed, N skipped" for both suites together.
+# check: shellcheck (lint), GoogleTest unit tests, then the bats end-to-end
+# tests; the last line is "N passed, N failed, N skipped" for both suites together.
 check: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory lint
 	@tests/run-all $(UNIT_BIN) tests/cli
+
+# lint: shellcheck on every shell file, all severities; a warning is fixed or
+# disabled on its line with a comment saying why.
+lint:
+	@command -v shellcheck >/dev/null || { echo "make lint: shellcheck is missing (make deps)" >&2; exit 1; }
+	shellcheck -x $$(for f in scripts/*; do case "$$(head -n 1 "$$f")" in '#!'*sh) echo "$$f";; *) \
+	  if head -n 10 "$$f" | grep -q '^# shellcheck shell=bash'; then echo "$$f"; fi;; esac; done) $(LINT_FILES)
 
 demo: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all

@@ -153,6 +153,7 @@ pages() {
 
 @test "every C++ tool: --help and --version exit 0 on stdout only, an unknown option exits 2 with the hint" {
 	local tools
+	# shellcheck disable=SC2016 # $(BUILT_TOOLS) is make's
 	tools=$(make -s -C "$ROOT" --no-print-directory -f Makefile -f - print-tools <<<'print-tools: ; @echo $(BUILT_TOOLS)')
 	[ -n "$tools" ]
 	for n in $tools; do

@@ -18,7 +18,7 @@ teardown_file() { pgsb_stop; }
 start_hold() {
 	local d=$BATS_TEST_TMPDIR
 	mkfifo "$d/ctl"
-	snapshot-hold --source "$(pgsb_conninfo src)" "$@" <"$d/ctl" >"$d/id" 2>"$d/err" 3>&- &
+	snapshot-hold --source "$(pgsb_conninfo src)" <"$d/ctl" >"$d/id" 2>"$d/err" 3>&- &
 	HOLD_PID=$!
 	exec 4>"$d/ctl"
 	local i

@@ -198,7 +198,7 @@ check_cover() {
 	snapshot-hold --source "$(pgsb_conninfo src kinds)" <"$d/ctl" >"$d/id" 3>&- &
 	local pid=$!
 	exec 4>"$d/ctl"
-	for i in $(seq 100); do [ -s "$d/id" ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ -s "$d/id" ] && break; sleep 0.1; done
 	psql_on src kinds -c "CREATE TABLE later (i int)"
 	list --snapshot "$(cat "$d/id")" | cut -f4 >"$d/with"
 	list | cut -f4 >"$d/without"

@@ -47,8 +47,9 @@ SQL
 	# Other type oids on the target than on the source, as in real life.
 	psql_on dst misc -c "CREATE TYPE shift_oids AS (x int)"
 	pg_dump --section=pre-data -d "$(pgsb_conninfo src misc)" | psql_on dst misc >/dev/null
-	export S="$(pgsb_conninfo src pagila)" T="$(pgsb_conninfo dst pagila)"
-	export SM="$(pgsb_conninfo src misc)" TM="$(pgsb_conninfo dst misc)"
+	S=$(pgsb_conninfo src pagila) T=$(pgsb_conninfo dst pagila)
+	SM=$(pgsb_conninfo src misc) TM=$(pgsb_conninfo dst misc)
+	export S T SM TM
 }
 
 teardown_file() { pgsb_stop; }
@@ -141,7 +142,7 @@ SQL
 	snapshot-hold --source "$S" <"$d/ctl" >"$d/id" 3>&- &
 	local pid=$!
 	exec 4>"$d/ctl"
-	for i in $(seq 100); do [ -s "$d/id" ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ -s "$d/id" ] && break; sleep 0.1; done
 	psql_on src pagila -c "INSERT INTO actor (first_name, last_name) SELECT 'LATE', 'ROW' || g FROM generate_series(1, 50) g"
 	table-list --source "$S" --snapshot "$(cat "$d/id")" --include-table actor --include-table actor_actor_id_seq >"$d/work"
 	copy-table -s "$S" -t "$T" --snapshot "$(cat "$d/id")" <"$d/work" >"$d/results"
@@ -254,13 +255,13 @@ sessions_of() {
 @test "copy-table --jobs: pagila on 3 workers, one session pair each, every row once" {
 	table-list --source "$S" >"$BATS_TEST_TMPDIR/work"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/work")" -gt 10 ]
-	local before after i
+	local before after
 	before=$(sessions_of dst pagila)
 	copy-table --jobs 3 --source "$S" --target "$T" <"$BATS_TEST_TMPDIR/work" >"$BATS_TEST_TMPDIR/results" 2>"$BATS_TEST_TMPDIR/err"
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 	# Three target sessions in all, not one per item (a backend's session
 	# counts once it has exited: wait for them).
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		after=$(sessions_of dst pagila)
 		[ $((after - before)) -lt 3 ] || break
 		sleep 0.1

@@ -13,15 +13,16 @@ load ../lib/slowcopy
 setup_file() {
 	pgsb_start src dst
 	make_slow_copy
-	export S="$(pgsb_conninfo src d)" T="$(pgsb_conninfo dst d)"
+	S=$(pgsb_conninfo src d) T=$(pgsb_conninfo dst d)
+	export S T
 }
 
 teardown_file() { pgsb_stop; }
 
 # wait_mid_copy: until the target's COPY into big has stored some rows (10 s max).
 wait_mid_copy() {
-	local i n
-	for i in $(seq 200); do
+	local n
+	for _ in $(seq 200); do
 		n=$(psql_on dst d -Atc "SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy
 		  WHERE relid = 'big'::regclass")
 		[ "$n" -gt 0 ] && return 0
@@ -32,8 +33,7 @@ wait_mid_copy() {
 
 # wait_no_copy: until no session copies into the target any more (10 s max).
 wait_no_copy() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ "$(psql_on dst d -Atc "SELECT count(*) FROM pg_stat_progress_copy")" = 0 ] && return 0
 		sleep 0.05
 	done

@@ -21,8 +21,8 @@ teardown_file() { pgsb_stop; }
 	# A second item: not attempted after the failure.
 	table-list --source "$S" --include-table big >>"$BATS_TEST_TMPDIR/work"
 	copy-table -s "$S" -t "$T" <"$BATS_TEST_TMPDIR/work" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" 3>&- &
-	local pid=$! i n=0
-	for i in $(seq 200); do
+	local pid=$! n=0
+	for _ in $(seq 200); do
 		n=$(psql_on dst d -Atc "SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy")
 		[ "$n" -gt 0 ] && break
 		sleep 0.05
@@ -39,7 +39,7 @@ teardown_file() { pgsb_stop; }
 	[[ ${lines[0]} == 'copy-table: error: could not copy table "public.big": source: '* ]]
 	[[ ${lines[0]} == *"terminating connection due to administrator command" ]] ||
 		[[ ${lines[0]} == *"server closed the connection unexpectedly" ]]
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ "$(psql_on dst d -Atc "SELECT count(*) FROM pg_stat_progress_copy")" = 0 ] && break
 		sleep 0.05
 	done

@@ -59,6 +59,7 @@ teardown_file() { pgsb_stop; }
 
 src() { pgsb_conninfo src d; }
 dst() { pgsb_conninfo dst d; }
+# shellcheck disable=SC2120 # bats' run passes the arguments: run sums --jobs 2
 sums() { table-checksum --source "$(src)" --target "$(dst)" "$@"; }
 # items PATTERN...: table-list's work lines of the tables matching the patterns.
 items() {

@@ -90,6 +90,7 @@ load ../lib/pgsandbox
 	[ "$status" -eq 0 ]
 	CI="host=h password=s3cret bogus" run --separate-stderr fdwcopy conninfo-split CI
 	[ "$status" -eq 2 ]
+	# shellcheck disable=SC2016 # the message names the variable: a literal $CI
 	[[ $stderr == *'invalid conninfo in $CI: missing "=" after "bogus"'* ]]
 	[[ $stderr != *s3cret* ]]
 }

@@ -43,7 +43,8 @@ drop = true
 MAP
 )
 	export STAGING_ARCHIVE_PW=staging-pw
-	export S=$(pgsb_conninfo src fdwsrc)
+	S=$(pgsb_conninfo src fdwsrc)
+	export S
 }
 
 teardown_file() { pgsb_stop; }
@@ -59,7 +60,8 @@ objects_of() {
 	psql_on dst -c "CREATE DATABASE t1"
 	run --separate-stderr fdwcopy clone --verify --jobs 2 --index-jobs 2 --fdw-map "$MAP" \
 		--dir "$BATS_FILE_TMPDIR/w1" --source "$S" --target "$(pgsb_conninfo dst t1)"
-	echo "$output"; echo "$stderr"
+	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
+	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 0 ]
 	[[ $output == *"verify: equal: "* ]]
 	[[ $output == *"clone complete"* ]]

@@ -56,8 +56,9 @@ SQL
 	psql_on dst -c "CREATE ROLE cloner LOGIN SUPERUSER PASSWORD 'tgt-conn-pw'"
 	sed -i '1i local all cloner scram-sha-256' "$PGSB_DIR/dst/pg_hba.conf"
 	psql_on dst -c "SELECT pg_reload_conf()" >/dev/null
-	export S="$(pgsb_conninfo src pagila) password=src-conn-pw"
-	export T="host=$PGSB_DIR port=$(pgsb_port dst) user=cloner dbname=t password=tgt-conn-pw"
+	S="$(pgsb_conninfo src pagila) password=src-conn-pw"
+	T="host=$PGSB_DIR port=$(pgsb_port dst) user=cloner dbname=t password=tgt-conn-pw"
+	export S T
 	run -2 psql -X -w -d "host=$PGSB_DIR port=$(pgsb_port dst) user=cloner dbname=postgres" -c "SELECT 1"
 	psql_on dst -c "CREATE DATABASE t"
 	psql_on dst -c "ALTER DATABASE t SET fdwcopy_test.delay = '0.15'"
@@ -78,7 +79,7 @@ fdwcopy_sessions() {
 		>"$BATS_FILE_TMPDIR/run1.out" 2>"$BATS_FILE_TMPDIR/run1.err" 3>&- &
 	pid=$!
 	# Wait until copy-table is loading "slow" (60 rows x 0.15 s).
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		n=$(psql_on dst -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'copy-table' AND query ILIKE 'COPY%slow%'")
 		[ "$n" -ge 1 ] && break
 		sleep 0.1
@@ -89,7 +90,7 @@ fdwcopy_sessions() {
 	run -1 grep -q -e src-conn-pw -e tgt-conn-pw -e prod-archive-pw -e staging-archive-pw "$BATS_TEST_TMPDIR/ps"
 	kill -TERM "$pid"
 	# fdwcopy must be gone within seconds (a hang fails the test, not the suite)
-	for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; echo "fdwcopy did not exit after SIGTERM"; false; fi
 	status=0
 	wait "$pid" || status=$?
@@ -103,7 +104,7 @@ fdwcopy_sessions() {
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM slow")" = 0 ]
 	# no child left: no child process, and soon no fdwcopy session on either
 	# server (a backend notices its client is gone when it next reads from it)
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		[ "$(fdwcopy_sessions dst)" = 0 ] && [ "$(fdwcopy_sessions src)" = 0 ] && break
 		sleep 0.1
 	done
@@ -119,7 +120,8 @@ fdwcopy_sessions() {
 	[ -d "$W" ] || skip "the interrupted run did not happen"
 	psql_on dst -c "ALTER DATABASE t RESET fdwcopy_test.delay"
 	run --separate-stderr fdwcopy clone --resume --dir "$W" --source "$S" --target "$T"
-	echo "$output"; echo "$stderr"
+	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
+	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 0 ]
 	[[ $stderr == *"resuming the run in $W with a new snapshot"* ]]
 	[[ $output == *"left to copy"* ]]

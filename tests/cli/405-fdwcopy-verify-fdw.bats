@@ -36,7 +36,8 @@ role = zed
 MAP
 )
 	export STAGING_PW="it's a\\secret"
-	export S=$(pgsb_conninfo src fdwsrc) T=$(pgsb_conninfo dst t)
+	S=$(pgsb_conninfo src fdwsrc) T=$(pgsb_conninfo dst t)
+	export S T
 	fdwcopy clone --jobs 2 --index-jobs 2 --fdw-map "$MAP" --dir "$BATS_FILE_TMPDIR/w" \
 		--source "$S" --target "$T" >"$BATS_FILE_TMPDIR/clone.out" 2>&1
 }

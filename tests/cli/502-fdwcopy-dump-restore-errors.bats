@@ -190,6 +190,7 @@ relations_in() {
 	# Wrappers record the argument lists of pg_dump, pg_restore and psql.
 	mkdir "$T/wrap"
 	for p in pg_dump pg_restore psql; do
+		# shellcheck disable=SC2016 # the wrapper's own $0, $* and $@
 		printf '#!/bin/sh\nprintf "%%s %%s\\n" "${0##*/}" "$*" >>"%s/argv.log"\nexec %s "$@"\n' "$T" "$(command -v $p)" >"$T/wrap/$p"
 		chmod 755 "$T/wrap/$p"
 	done

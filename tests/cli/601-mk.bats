@@ -71,6 +71,7 @@ public_tables() { psql_on dst "$1" -Atc "SELECT count(*) FROM pg_tables WHERE sc
 	cd "$MK/pagila"
 	make -n migrate >"$BATS_TEST_TMPDIR/plan" 2>"$BATS_TEST_TMPDIR/err"
 	grep -q '^snapshot-hold ' "$BATS_TEST_TMPDIR/plan"
+	# shellcheck disable=SC2016 # the plan's literal $FDWCOPY_SOURCE_PASSWORD
 	grep -q '^PGPASSWORD="$FDWCOPY_SOURCE_PASSWORD" pg_dump -Fc --schema-only --snapshot=SNAPSHOT-ID ' "$BATS_TEST_TMPDIR/plan"
 	grep -q '^pg_restore -f - --section=pre-data .* | schema-split --section=pre-data | fdw-rewrite ' "$BATS_TEST_TMPDIR/plan"
 	grep -q '^copy-table --snapshot=SNAPSHOT-ID < fdwcopy-work/plan/items/public.film.item ' "$BATS_TEST_TMPDIR/plan"

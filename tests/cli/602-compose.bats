@@ -39,6 +39,7 @@ clone_script() {
 	local src dst copy
 	src=$(pgsb_conninfo src pagila)
 	dst=$(pgsb_conninfo dst "$1")
+	# shellcheck disable=SC2016 # $SNAP is the printed script's (the README's commands)
 	if [ "$2" = xargs ]; then
 		copy='xargs -d '\''\n'\'' -P 4 -n 1 copy-table --snapshot "$SNAP" < items.tsv |
   tee results.tsv | index-build --snapshot "$SNAP" --jobs 2 > done.tsv'

@@ -1,3 +1,4 @@
+# shellcheck shell=bash # loaded by bats (load), not run
 # The FDW test database shared by the bats suites and the demo-like tests:
 # two postgres_fdw servers, user mappings (a role, PUBLIC, and a role "alice"
 # that exists on the source cluster only), a foreign table, a range-partitioned

@@ -1,3 +1,4 @@
+# shellcheck shell=bash # loaded by bats (load), not run
 # Bats helpers: throwaway clusters per test file, built on scripts/pgsandbox.
 #   setup_file()    { pgsb_start src dst; }
 #   teardown_file() { pgsb_stop; }
@@ -6,6 +7,7 @@
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export PATH="$REPO_ROOT/bin:$PATH"
+# shellcheck disable=SC2034 # for the test files that load this
 FIXTURES="$REPO_ROOT/tests/fixtures"
 PAGILA_DIR="$REPO_ROOT/tests/fixtures/pagila"
 

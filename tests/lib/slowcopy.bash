@@ -1,3 +1,4 @@
+# shellcheck shell=bash # loaded by bats (load), not run
 # A copy slow enough to interrupt, for the copy-table failure suites (304, 305):
 # database "d" on cluster src with a table big (200000 rows, int PK), its
 # pre-data on cluster dst, where a CHECK constraint sleeps now and then so
