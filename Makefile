@@ -9,7 +9,8 @@ MANDIR     = $(PREFIX)/share/man
 DATADIR    = $(PREFIX)/share/fdwcopy
 LIBEXECDIR = $(PREFIX)/lib/fdwcopy
 
-TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter table-checksum
+TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter table-checksum \
+             conninfo-split
 SCRIPTS   := fdwcopy pgsandbox
 MK_FRAGMENTS := $(wildcard scripts/*.mk)
 # The dispatcher's subcommands and their shell libraries (fdwcopy-sh-*), run

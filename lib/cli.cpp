@@ -32,6 +32,7 @@ int Cli::parse(int argc, char** argv) {
     po::options_description all;
     all.add(options);
     if (!connection.options().empty()) all.add(connection);
+    if (!hidden.options().empty()) all.add(hidden);
     int verbose = 0;
     try {
         auto parsed = po::command_line_parser(argc, argv).options(all).positional(positional).run();

@@ -19,6 +19,8 @@ public:
 
     po::options_description options{"Options", 95};
     po::options_description connection{"Connection options", 95};
+    // Parsed but not shown by --help: the targets of positional arguments.
+    po::options_description hidden;
     po::positional_options_description positional;
     po::variables_map vm;
     // Extra text printed after the option groups (e.g. exit status, examples).

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "conninfo.h"
+
 namespace fdwcopy {
 
 namespace {
@@ -13,28 +15,15 @@ std::string chomp(std::string s) {
 }  // namespace
 
 std::string mask_conninfo(const std::string& conninfo) {
-    if (conninfo.empty()) return conninfo;
-    char* err = nullptr;
-    PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
-    if (!opts) {
-        if (err) PQfreemem(err);
+    std::vector<ConninfoOption> opts;
+    try {
+        opts = parse_conninfo(conninfo);
+    } catch (const Error&) {
         return "(unparsable conninfo)";
     }
-    std::string out;
-    for (PQconninfoOption* o = opts; o->keyword; ++o) {
-        if (!o->val) continue;
-        std::string kw = o->keyword;
-        std::string val = kw == "password" ? "****" : o->val;
-        std::string quoted;
-        for (char c : val) {
-            if (c == '\'' || c == '\\') quoted += '\\';
-            quoted += c;
-        }
-        if (!out.empty()) out += ' ';
-        out += kw + "='" + quoted + "'";
-    }
-    PQconninfoFree(opts);
-    return out;
+    for (auto& [kw, val] : opts)
+        if (kw == "password") val = "****";
+    return format_conninfo(opts);
 }
 
 std::string resolve_conninfo(const std::string& value, const char* env_name) {
@@ -54,6 +43,13 @@ std::string result_error(PGconn* conn, const PGresult* res) {
 }
 
 Connection::Connection(const std::string& conninfo, const std::string& role) : role_(role) {
+    // libpq's own parse errors may quote the password (a URI component, the
+    // whole URI): parse first with lib/conninfo, whose messages never do.
+    try {
+        parse_conninfo(conninfo);
+    } catch (const Error& e) {
+        throw Error("could not connect to " + role + ": " + e.what());
+    }
     // With expand_dbname the dbname value may be a whole conninfo or URI, and
     // keywords after it override earlier ones: application_name comes first so a
     // user-given application_name wins.

@@ -16,8 +16,9 @@ struct ResultDeleter { void operator()(PGresult* r) const { PQclear(r); } };
 using Result = std::unique_ptr<PGresult, ResultDeleter>;
 
 // Returns conninfo (keyword=value string or URI) with any password replaced by
-// "****", suitable for messages. An empty string stays empty (libpq defaults).
-// If libpq cannot parse it, returns "(unparsable conninfo)" so that nothing of a
+// "****", suitable for messages, as keyword='value' pairs (lib/conninfo; a plain
+// database name gives dbname='NAME'). An empty string stays empty (libpq
+// defaults). If libpq cannot parse it, returns "(unparsable conninfo)" so that nothing of a
 // possibly secret string is echoed.
 std::string mask_conninfo(const std::string& conninfo);
 
@@ -30,7 +31,9 @@ public:
     // Connects with PQconnectdbParams(expand_dbname=1) so that conninfo may be a
     // keyword=value string or a URI, with application_name = the program name.
     // role names the side in messages ("source", "target").
-    // Throws Error("could not connect to <role>: <libpq message>").
+    // Throws Error("could not connect to <role>: <libpq message>"); a conninfo
+    // libpq cannot parse gives parse_conninfo's message (lib/conninfo), which
+    // never shows a password.
     Connection(const std::string& conninfo, const std::string& role);
     Connection(Connection&&) = default;
     Connection& operator=(Connection&&) = default;

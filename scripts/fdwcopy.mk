@@ -100,21 +100,23 @@ if [ "$FDWCOPY_SOURCE" = "$FDWCOPY_TARGET" ]; then
 	echo "$me: error: SOURCE and TARGET are the same conninfo" >&2
 	exit 2
 fi
-for tool in snapshot-hold table-list copy-table index-build schema-split fdw-rewrite postlist-filter fdwcopy pg_dump pg_restore psql; do
+for tool in snapshot-hold table-list copy-table index-build schema-split fdw-rewrite postlist-filter conninfo-split fdwcopy pg_dump pg_restore psql; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "$me: error: $tool is not in PATH" >&2
 		echo "hint: install fdwcopy (make install), or add its bin/ directory to PATH" >&2
 		exit 2
 	fi
 done
-# Each conninfo without its password, parsed by fdwcopy's parser (libpq's
-# syntax); the password goes to PGPASSWORD, which libpq reads when the
-# conninfo has none: pg_dump, pg_restore and psql get it through their
-# environment, never through their argument vector.
+# Each conninfo without its password, split by libpq's parser
+# (conninfo-split(1), which reads it from the environment, never from argv);
+# the password goes to PGPASSWORD, which libpq reads when the conninfo has
+# none: pg_dump, pg_restore and psql get it through their environment, never
+# through their argument vector. conninfo-split's message names the variable
+# and libpq's reason, never the password.
 for side in SOURCE TARGET; do
 	ci= pw= haspw=
 	{ IFS= read -r -d '' ci && IFS= read -r -d '' pw && IFS= read -r -d '' haspw; } \
-		< <(fdwcopy conninfo-split "FDWCOPY_$side" 2>/dev/null) || true
+		< <(conninfo-split "FDWCOPY_$side") || true
 	[ -n "$haspw" ] || { echo "$me: error: $side is not a valid conninfo string" >&2; exit 2; }
 	# An explicit password wins; else the caller's PGPASSWORD, as libpq would do.
 	[ "$haspw" = 1 ] || pw=${PGPASSWORD-}

@@ -295,3 +295,16 @@ MAP
 	[ ! -e fdwcopy-work ]
 	[ "$(public_tables pagila)" -gt 20 ]
 }
+
+@test "an invalid SOURCE: exit 2 with libpq's reason from conninfo-split, never the password, nothing done" {
+	mkdir "$MK/badci"
+	cd "$MK/badci"
+	makefile . "SOURCE = postgresql://postgres:Bad%zzPw@/pagila" "TARGET = $(pgsb_conninfo dst pagila2)"
+	run make migrate
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ $output == *'conninfo-split: error: invalid conninfo in $FDWCOPY_SOURCE: invalid percent-encoded token: "****"'* ]]
+	[[ $output == *"fdwcopy.mk: error: SOURCE is not a valid conninfo string"* ]]
+	[[ $output != *Bad* && $output != *zzPw* ]]
+	[ ! -e fdwcopy-work ]
+}
