@@ -98,10 +98,12 @@ expect() {
 		[ "$rc" -eq 1 ]
 		[ ! -s "$T/out" ]
 		[ "$(wc -l <"$T/err")" -eq 1 ]
+		# shellcheck disable=SC2016 # a literal $ in the message
 		grep -q '^conninfo-split: error: invalid conninfo in \$MY_CONNINFO: ' "$T/err"
 		run ! grep -q 's3\|cret' "$T/err"
 	done
 	split 'host=h dbname'
 	[ "$rc" -eq 1 ]
+	# shellcheck disable=SC2016 # a literal $ in the message
 	[ "$(cat "$T/err")" = 'conninfo-split: error: invalid conninfo in $CI: missing "=" after "dbname" in connection info string' ]
 }
