@@ -13,13 +13,12 @@ setup_file() {
 }
 
 # subcommands: the NAME of every fdwcopy subcommand, one a line. The
-# fdwcopy-sh-* files are libraries (not executable, never dispatched);
-# fdwcopy-conninfo-split is internal (fdwcopy.mk's) and going away.
+# fdwcopy-sh-* files are libraries (not executable, never dispatched).
 subcommands() {
 	local f n
 	for f in "$ROOT"/build/libexec/fdwcopy-*; do
 		n=${f##*/fdwcopy-}
-		if [ -x "$f" ] && [[ $n != sh-* ]] && [ "$n" != conninfo-split ]; then echo "$n"; fi
+		if [ -x "$f" ] && [[ $n != sh-* ]]; then echo "$n"; fi
 	done
 }
 
@@ -166,4 +165,5 @@ pages() {
 		[[ $stderr == *"--no-such-option"*"Try \"$n --help\" for more information."* ]] || { echo "$n: $stderr"; false; }
 	done
 	[[ " $tools " == *" table-checksum "* ]]
+	[[ " $tools " == *" conninfo-split "* ]]
 }
