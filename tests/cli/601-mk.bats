@@ -303,6 +303,7 @@ MAP
 	run make migrate
 	echo "$output"
 	[ "$status" -eq 2 ]
+	# shellcheck disable=SC2016 # the message names the variable: a literal $
 	[[ $output == *'conninfo-split: error: invalid conninfo in $FDWCOPY_SOURCE: invalid percent-encoded token: "****"'* ]]
 	[[ $output == *"fdwcopy.mk: error: SOURCE is not a valid conninfo string"* ]]
 	[[ $output != *Bad* && $output != *zzPw* ]]
