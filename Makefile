@@ -9,7 +9,7 @@ MANDIR     = $(PREFIX)/share/man
 DATADIR    = $(PREFIX)/share/fdwcopy
 LIBEXECDIR = $(PREFIX)/lib/fdwcopy
 
-TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter table-checksum \
+TOOLS     := snapshot-hold schema-split fdw-rewrite table-list copy-table index-build postlist-filter table-checksum table-diff \
              conninfo-split
 SCRIPTS   := fdwcopy pgsandbox
 MK_FRAGMENTS := $(wildcard scripts/*.mk)

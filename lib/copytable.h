@@ -28,6 +28,10 @@ struct CopyOptions {
     int chunks = 4;                     // chunks in flight between the reader and the writer
     int jobs = 1;                       // items copied at a time, each worker with its own
                                         // source and target sessions, reused across items
+    bool merge = false;                 // key ranges merged into existing rows (copy-table(1),
+                                        // MERGE); every result line gets the three counts
+    bool del = false;                   // with merge: delete the target's rows of a range
+                                        // whose key the source does not have
 };
 
 // The source side of a COPY: COPY "s"."t" (cols) TO STDOUT for a whole table

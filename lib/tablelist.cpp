@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "keyrange.h"
 #include "log.h"
 #include "pattern.h"
 #include "quote.h"
@@ -342,6 +343,16 @@ std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
         w.bytes = to_i64(PQgetvalue(t.get(), i, 3));
         w.rows = to_i64(PQgetvalue(t.get(), i, 4));
         int64_t pages = to_i64(PQgetvalue(t.get(), i, 5));
+        if (opt.by_key && w.kind == "table") {
+            std::vector<std::string> keys = table_key(src, w.oid);
+            if (keys.empty()) {
+                log_verbose(w.label() + ": no primary key or unique not-null key: one whole-table item");
+                tables.push_back(w);
+            } else {
+                for (auto& c : key_chunks(src, w, keys, opt.chunk_rows)) tables.push_back(c);
+            }
+            continue;
+        }
         // A materialized view is refreshed, never copied: it stays whole.
         int parts = w.kind == "matview" ? 1 : parts_for(w.bytes, opt.split_larger_than);
         if (parts > 1) {

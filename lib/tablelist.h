@@ -33,6 +33,9 @@ struct TableListOptions {
     int64_t split_larger_than = 0;  // bytes; 0 = never split
     bool matviews = false;          // list materialized views too (kind "matview", never
                                     // split), for table-checksum; copy-table refuses them
+    bool by_key = false;            // cut every table with a key into key ranges
+                                    // (lib/keyrange.h); split_larger_than is not used
+    int64_t chunk_rows = 10000;     // rows per key range with by_key
 };
 
 // One relation that a clone of the source restores (list_relations).
@@ -111,6 +114,9 @@ void sort_largest_first(std::vector<WorkItem>& items);
 // largest first, then sequences by name, then one "blobs" item if the database
 // has large objects and the filters allow them. Tables and sequences are those
 // of selected_relation_predicate. Throws Error on a failed query or a bad pattern.
+// With options.by_key, a table with a key (table_key) is listed as key ranges
+// of about chunk_rows rows each, in key order (key_chunks), and a table
+// without one as one whole-table item.
 std::vector<WorkItem> list_work(Connection& source, const TableListOptions& options);
 
 // Reads the catalogs of source (in options.snapshot when given) and returns

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "keyrange.h"
 #include "log.h"
 #include "quote.h"
 #include "tsv.h"
@@ -38,6 +39,7 @@ std::string WorkItem::predicate() const {
         if (lo == "-") p = p.empty() ? "true" : "(" + p + " OR " + k + " IS NULL)";
         return p;
     }
+    if (method == "range") return range_predicate(parse_row_literal(key), lo, hi);
     if (method == "ctid") {
         std::string p;
         if (lo != "-") p = "ctid >= '(" + lo + ",0)'::tid";
@@ -51,7 +53,7 @@ WorkItem parse_work_line(const std::string& line) {
     std::string l = line;
     if (!l.empty() && l.back() == '\n') l.pop_back();
     auto f = tsv_split(l);
-    if (f.size() != kWorkFields && f.size() != kResultFields)
+    if (f.size() != kWorkFields && f.size() != kResultFields && f.size() != kMergeResultFields)
         throw Error("work line has " + std::to_string(f.size()) + " fields, expected " +
                     std::to_string(kWorkFields) + ": \"" + tsv_escape(l) + "\"");
     WorkItem w;
@@ -66,13 +68,21 @@ WorkItem parse_work_line(const std::string& line) {
     w.part = static_cast<int>(to_int(f[6], "part", l));
     w.parts = static_cast<int>(to_int(f[7], "parts", l));
     w.method = f[8];
-    if (w.method != "-" && w.method != "key" && w.method != "ctid")
+    if (w.method != "-" && w.method != "key" && w.method != "ctid" && w.method != "range")
         throw Error("unknown method \"" + w.method + "\" in work line \"" + tsv_escape(l) + "\"");
     w.key = f[9];
     w.lo = f[10];
     w.hi = f[11];
-    if (w.lo != "-") to_int(w.lo, "lower bound", l);
-    if (w.hi != "-") to_int(w.hi, "upper bound", l);
+    if (w.method == "range") {
+        try {
+            range_predicate(parse_row_literal(w.key), w.lo, w.hi);
+        } catch (const Error& e) {
+            throw Error(std::string(e.what()) + " in work line \"" + tsv_escape(l) + "\"");
+        }
+    } else {
+        if (w.lo != "-") to_int(w.lo, "lower bound", l);
+        if (w.hi != "-") to_int(w.hi, "upper bound", l);
+    }
     if (w.part < 1 || w.parts < 1 || w.part > w.parts)
         throw Error("invalid part " + f[6] + "/" + f[7] + " in work line \"" + tsv_escape(l) + "\"");
     return w;
@@ -88,7 +98,7 @@ ItemResult parse_result_line(const std::string& line) {
     std::string l = line;
     if (!l.empty() && l.back() == '\n') l.pop_back();
     auto f = tsv_split(l);
-    if (f.size() != kResultFields)
+    if (f.size() != kResultFields && f.size() != kMergeResultFields)
         throw Error("result line has " + std::to_string(f.size()) + " fields, expected " +
                     std::to_string(kResultFields) + ": \"" + tsv_escape(l) + "\"");
     ItemResult r;
@@ -100,14 +110,24 @@ ItemResult parse_result_line(const std::string& line) {
     } catch (...) {
         throw Error("invalid seconds \"" + f[14] + "\" in result line \"" + tsv_escape(l) + "\"");
     }
+    if (f.size() == kMergeResultFields) {
+        r.merged = true;
+        r.inserted = to_int(f[15], "rows inserted", l);
+        r.updated = to_int(f[16], "rows updated", l);
+        r.deleted = to_int(f[17], "rows deleted", l);
+    }
     return r;
 }
 
 std::string format_result_line(const ItemResult& r) {
     char secs[32];
     std::snprintf(secs, sizeof secs, "%.3f", r.seconds);
-    return format_work_line(r.item) + "\t" + std::to_string(r.rows) + "\t" +
-           std::to_string(r.bytes) + "\t" + secs;
+    std::string line = format_work_line(r.item) + "\t" + std::to_string(r.rows) + "\t" +
+                       std::to_string(r.bytes) + "\t" + secs;
+    if (r.merged)
+        line += "\t" + std::to_string(r.inserted) + "\t" + std::to_string(r.updated) + "\t" +
+                std::to_string(r.deleted);
+    return line;
 }
 
 }  // namespace fdwcopy

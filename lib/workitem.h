@@ -19,13 +19,17 @@ namespace fdwcopy {
 //   6 rows     estimated rows (reltuples share; 0 when unknown)
 //   7 part     1-based part number
 //   8 parts    number of parts of the table (1 when not split)
-//   9 method   "-" whole table; "key" integer key range; "ctid" heap page range
-//  10 key      key column name for method "key", else "-"
-//  11 lo       inclusive lower bound ("-" = unbounded)
-//  12 hi       exclusive upper bound ("-" = unbounded)
+//   9 method   "-" whole table; "key" integer key range; "ctid" heap page range;
+//              "range" key range of table-list --by-key (lib/keyrange.h)
+//  10 key      key column name for method "key"; for "range" the key columns
+//              as a row literal ("(id)", "(a,b)"); else "-"
+//  11 lo       inclusive lower bound ("-" = unbounded); a row literal for "range"
+//  12 hi       exclusive upper bound ("-" = unbounded); a row literal for "range"
 // For method "key" the part with lo "-" also holds the rows whose key IS NULL,
 // so the parts cover every row exactly once. For "ctid", lo and hi are block
 // numbers: ctid >= '(lo,0)' AND ctid < '(hi,0)' (a TID range scan, PostgreSQL 14+).
+// For "range" the key columns are NOT NULL and the bounds compare as rows:
+// ("a", "b") >= ('1', 'x') AND ("a", "b") < (...).
 struct WorkItem {
     std::string kind = "table";
     uint32_t oid = 0;
@@ -43,15 +47,19 @@ struct WorkItem {
     // "schema.name" (unquoted, for messages) plus " part P/N" when split.
     std::string label() const;
     // SQL predicate selecting this part's rows (without WHERE), "" for a whole
-    // table. The key column is quoted; bounds are integers validated at parse.
+    // table. The key column is quoted; bounds are integers validated at parse,
+    // or row literals (method "range") quoted as SQL literals.
     std::string predicate() const;
 };
 
 constexpr int kWorkFields = 12;
 constexpr int kResultFields = 15;
+// copy-table --merge's result line: a result line plus rows inserted, updated
+// and deleted on the target.
+constexpr int kMergeResultFields = 18;
 
-// Parses a work line (12 fields) or a result line (15 fields; the extra three are
-// ignored here). Throws Error naming the line on a wrong field count, a bad
+// Parses a work line (12 fields) or a result line (15 or 18 fields; the extra
+// ones are ignored here). Throws Error naming the line on a wrong field count, a bad
 // number, or an unknown kind or method.
 WorkItem parse_work_line(const std::string& line);
 // Formats item as a work line, without the trailing newline.
@@ -63,6 +71,8 @@ struct ItemResult {
     int64_t rows = 0;
     int64_t bytes = 0;
     double seconds = 0;
+    bool merged = false;    // copy-table --merge of a key range: the three counts follow
+    int64_t inserted = 0, updated = 0, deleted = 0;
 };
 ItemResult parse_result_line(const std::string& line);
 std::string format_result_line(const ItemResult& r);

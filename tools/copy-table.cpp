@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
         ("keep-going", "after a failed item go on with the next (exit status is still 1)")
         ("jobs,j", po::value<int>(&opt.jobs)->value_name("N"),
          "copy N items at a time, each worker reusing its own pair of sessions (default: 1)")
+        ("merge", "merge key ranges (table-list --by-key, table-diff) into the target's rows: upsert "
+         "where they differ, in one transaction per range; whole tables are copied whole")
+        ("delete", "with --merge: also delete the target's rows of a range whose key the source lacks")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
          "a work line to copy (the same as an ITEM argument; repeatable)");
     cli.positional.add("item", -1);
@@ -36,7 +39,8 @@ int main(int argc, char** argv) {
     cli.epilog =
         "Each ITEM is a work line of table-list; without ITEMs, stdin is read one line at a\n"
         "time. One result line (the work line plus rows, bytes, seconds) is printed per\n"
-        "finished item. Exit status: 0 when every item was copied, 1 after a failure.\n";
+        "finished item; with --merge followed by rows inserted, updated and deleted.\n"
+        "Exit status: 0 when every item was copied, 1 after a failure.\n";
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
     try {
@@ -46,6 +50,9 @@ int main(int argc, char** argv) {
     }
     if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
     opt.keep_going = cli.vm.count("keep-going") > 0;
+    opt.merge = cli.has("merge");
+    opt.del = cli.has("delete");
+    if (opt.del && !opt.merge) return cli.usage_error("--delete needs --merge");
     opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);
     signal(SIGPIPE, SIG_IGN);
     return run_copy_table(resolve_conninfo(source, "FDWCOPY_SOURCE"), resolve_conninfo(target, "FDWCOPY_TARGET"),

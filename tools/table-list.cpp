@@ -13,6 +13,7 @@ using namespace fdwcopy;
 
 int main(int argc, char** argv) {
     std::string source, split;
+    int64_t chunk_rows = 10000;
     TableListOptions opt;
     TableFilters& f = opt.filters;
     Cli cli("table-list", "print the work stream of a source database, largest first",
@@ -26,6 +27,10 @@ int main(int argc, char** argv) {
         ("check-patterns", "check the patterns, print nothing and exit, without connecting")
         ("split-larger-than", po::value<std::string>(&split)->value_name("SIZE"),
          "split tables larger than SIZE (e.g. 1GB, 500MB) into parts of at most about SIZE")
+        ("by-key", "cut every table with a primary key (or a unique not-null key) into key ranges "
+         "from the source's key distribution, for table-diff and copy-table --merge")
+        ("chunk-rows", po::value<int64_t>(&chunk_rows)->value_name("N"),
+         "rows per key range with --by-key (default: 10000)")
         ("include-schema,n", po::value<std::vector<std::string>>(&f.include_schema)->value_name("PATTERN"),
          "only tables in schemas matching PATTERN (repeatable)")
         ("exclude-schema,N", po::value<std::vector<std::string>>(&f.exclude_schema)->value_name("PATTERN"),
@@ -54,6 +59,13 @@ int main(int argc, char** argv) {
     if (relations && (cli.has("split-larger-than") || opt.matviews))
         return cli.usage_error(std::string("--relations cannot be used with ") +
                                (opt.matviews ? "--matviews" : "--split-larger-than"));
+    opt.by_key = cli.has("by-key");
+    if (cli.has("chunk-rows") && !opt.by_key) return cli.usage_error("--chunk-rows needs --by-key");
+    if (chunk_rows < 1 || chunk_rows > 1000000000) return cli.usage_error("--chunk-rows must be in range 1..1000000000");
+    if (opt.by_key && opt.split_larger_than > 0)
+        return cli.usage_error("--by-key and --split-larger-than cannot be used together");
+    if (relations && opt.by_key) return cli.usage_error("--relations cannot be used with --by-key");
+    opt.chunk_rows = chunk_rows;
     // A bad pattern is a bad command line: said before connecting.
     try {
         selected_relation_predicate(f, "n", "c");

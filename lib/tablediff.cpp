@@ -1,0 +1,341 @@
+// table-diff's engine (see tablediff.h): the hash query of an item sent to
+// both servers at once, and depth-first cutting of the ranges that differ.
+#include "tablediff.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "conn.h"
+#include "copytable.h"
+#include "keyrange.h"
+#include "log.h"
+#include "quote.h"
+#include "snapshot.h"
+#include "tsv.h"
+
+namespace fdwcopy {
+
+namespace {
+
+// 64-bit prefixes of md5 summed as numeric, then one md5 of the sum: an
+// order-independent hash (the same formula as fdwcopy verify's).
+std::string sum_of_md5(const std::string& text_expr) {
+    return "pg_catalog.md5(COALESCE(pg_catalog.sum(('x' OPERATOR(pg_catalog.||) pg_catalog.left("
+           "pg_catalog.md5(" + text_expr + "), 16))::pg_catalog.bit(64)::pg_catalog.int8), 0)::pg_catalog.text)";
+}
+
+// Beyond setup_source_session: what makes ROW(...)::text render the same on
+// both servers, and a read-only session (comparing never writes).
+const char* kCompareSettings =
+    "SELECT pg_catalog.set_config('TimeZone', 'UTC', false), "
+    "pg_catalog.set_config('bytea_output', 'hex', false), "
+    "pg_catalog.set_config('lc_monetary', 'C', false), "
+    "pg_catalog.set_config('default_transaction_read_only', 'on', false)";
+
+const char* kRelkindSql =
+    "SELECT c.relkind::pg_catalog.text FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2";
+
+const char* kColumnsSql =
+    "SELECT a.attname FROM pg_catalog.pg_attribute a "
+    "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 "
+    " AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) '' "
+    "ORDER BY a.attnum";
+
+std::string subject(const WorkItem& w) {
+    if (w.kind == "blobs") return "large objects";
+    return w.kind + " " + quote_qualified(w.schema, w.name);
+}
+
+std::string range_subject(const WorkItem& w) {
+    std::string s = subject(w);
+    if (w.method == "range") s += " range [" + w.lo + ", " + w.hi + ")";
+    else if (w.parts > 1) s += " part " + std::to_string(w.part) + "/" + std::to_string(w.parts);
+    return s;
+}
+
+void open_session(std::unique_ptr<Connection>& c, const std::string& conninfo, const std::string& role) {
+    if (c) return;
+    std::unique_ptr<Connection> n(new Connection(conninfo, role));
+    setup_source_session(*n);
+    n->exec(kCompareSettings);
+    c = std::move(n);
+}
+
+using TableKey = std::pair<std::string, std::string>;
+
+class Differ {
+public:
+    Differ(const std::string& src, const std::string& tgt, const DiffOptions& opt,
+           const std::map<TableKey, std::vector<std::string>>& cols)
+        : src_ci_(src), tgt_ci_(tgt), opt_(opt), cols_(cols) {}
+
+    // Compares w; calls emit(line) for every item or range that differs.
+    // Throws Error (the sessions are dropped, to be reopened for the next item).
+    template <class Emit>
+    void run(const WorkItem& w, Emit emit, std::atomic<int64_t>& compared) {
+        try {
+            connect();
+            compare(w, emit, compared);
+        } catch (...) {
+            src_.reset();
+            tgt_.reset();
+            throw;
+        }
+    }
+
+private:
+    std::string src_ci_, tgt_ci_;
+    const DiffOptions& opt_;
+    const std::map<TableKey, std::vector<std::string>>& cols_;
+    std::unique_ptr<Connection> src_, tgt_;
+
+    void connect() {
+        if (!src_) {
+            open_session(src_, src_ci_, "source");
+            // One snapshot for every comparison of this worker: the source's
+            // rows do not move between a range and the ranges cut from it.
+            begin_snapshot_transaction(*src_, opt_.snapshot);
+        }
+        open_session(tgt_, tgt_ci_, "target");
+    }
+
+    // Runs sql on both sides at once; returns (source, target) value and hash.
+    std::pair<std::pair<std::string, std::string>, std::pair<std::string, std::string>> both(const std::string& sql) {
+        Connection* c[2] = {src_.get(), tgt_.get()};
+        for (auto* x : c)
+            if (!PQsendQuery(x->get(), sql.c_str())) throw Error(x->role() + ": " + result_error(x->get(), nullptr));
+        std::string err;
+        std::pair<std::string, std::string> out[2];
+        for (int i = 0; i < 2; ++i) {
+            Result keep;
+            while (PGresult* p = PQgetResult(c[i]->get())) {
+                Result h(p);
+                if (!keep || (PQresultStatus(p) != PGRES_TUPLES_OK && PQresultStatus(keep.get()) == PGRES_TUPLES_OK))
+                    keep = std::move(h);
+            }
+            if (!keep || PQresultStatus(keep.get()) != PGRES_TUPLES_OK || PQntuples(keep.get()) != 1) {
+                if (err.empty()) err = c[i]->role() + ": " + result_error(c[i]->get(), keep.get());
+                continue;
+            }
+            out[i] = {PQgetvalue(keep.get(), 0, 0), PQgetvalue(keep.get(), 0, 1)};
+        }
+        if (!err.empty()) throw Error(err);
+        return {out[0], out[1]};
+    }
+
+    template <class Emit>
+    void compare(const WorkItem& w, Emit& emit, std::atomic<int64_t>& compared) {
+        std::vector<std::string> cols;
+        if (w.kind == "table") {
+            auto it = cols_.find({w.schema, w.name});
+            if (it != cols_.end()) cols = it->second;
+        }
+        auto r = both(diff_sql(w, cols));
+        ++compared;
+        const auto& s = r.first;
+        const auto& t = r.second;
+        if (s == t) {
+            log_verbose(range_subject(w) + ": equal (" + s.first + ")");
+            return;
+        }
+        log_verbose(range_subject(w) + ": differs (source " + s.first + ", target " + t.first + ")");
+        int64_t rows = std::strtoll(s.first.c_str(), nullptr, 10);
+        int64_t step = w.method == "range" ? split_step(rows, opt_.min_chunk_rows, opt_.fanout) : 0;
+        if (step > 0) {
+            std::vector<std::string> keys = item_keys(w);
+            Result c = src_->exec(cut_points_sql(w.schema, w.name, keys, w.predicate(), step));
+            std::vector<std::string> cuts;
+            for (int i = 0; i < PQntuples(c.get()); ++i) cuts.push_back(PQgetvalue(c.get(), i, 0));
+            if (!cuts.empty()) {
+                for (auto& sub : range_chunks(w, cuts, step, rows)) compare(sub, emit, compared);
+                return;
+            }
+        }
+        WorkItem out = w;
+        if (w.kind == "table") out.rows = rows;
+        emit(format_work_line(out) + "\n");
+    }
+};
+
+}  // namespace
+
+std::vector<std::string> common_columns(const std::vector<std::string>& source, const std::vector<std::string>& target,
+                                        std::vector<std::string>* only_source, std::vector<std::string>* only_target) {
+    std::set<std::string> t(target.begin(), target.end()), s(source.begin(), source.end());
+    std::vector<std::string> out;
+    for (auto& c : source) {
+        if (t.count(c)) out.push_back(c);
+        else if (only_source) only_source->push_back(c);
+    }
+    if (only_target)
+        for (auto& c : target)
+            if (!s.count(c)) only_target->push_back(c);
+    return out;
+}
+
+std::string diff_sql(const WorkItem& w, const std::vector<std::string>& cols) {
+    if (w.kind == "sequence")
+        return "SELECT last_value::pg_catalog.text, is_called::pg_catalog.text FROM " +
+               quote_qualified(w.schema, w.name);
+    if (w.kind == "blobs")
+        return "SELECT pg_catalog.count(*)::pg_catalog.text, " +
+               sum_of_md5("oid::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) "
+                          "pg_catalog.md5(pg_catalog.lo_get(oid))") +
+               " FROM pg_catalog.pg_largeobject_metadata";
+    if (w.method == "ctid")
+        throw Error("a page-range part (method ctid) cannot be compared: the same pages hold "
+                    "different rows on the two servers",
+                    1, "", "list the table with table-list --by-key");
+    std::string row;
+    for (size_t i = 0; i < cols.size(); ++i) row += (i ? ", t." : "t.") + quote_ident(cols[i]);
+    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, " +
+                      sum_of_md5("ROW(" + row + ")::pg_catalog.text") + " FROM ONLY " +
+                      quote_qualified(w.schema, w.name) + " t";
+    if (!w.whole()) sql += " WHERE " + w.predicate();
+    return sql;
+}
+
+int64_t split_step(int64_t rows, int64_t min_chunk_rows, int fanout) {
+    if (rows <= min_chunk_rows || rows <= 1) return 0;
+    if (fanout < 2) fanout = 2;
+    int64_t step = rows / fanout + (rows % fanout ? 1 : 0);
+    return std::max<int64_t>(std::max<int64_t>(step, min_chunk_rows), 1);
+}
+
+int run_table_diff(const std::string& source, const std::string& target, const std::vector<std::string>& args,
+                   const DiffOptions& opt, DiffStats* stats_out) {
+    // All lines first: the tables are checked on both sides before any comparison.
+    std::vector<WorkItem> items;
+    bool failed = false;
+    auto take = [&](const std::string& l) {
+        try {
+            items.push_back(parse_work_line(l));
+        } catch (const Error& e) {
+            report(e);
+            failed = true;
+        }
+    };
+    if (!args.empty()) {
+        for (auto& a : args) take(a);
+    } else {
+        char* line = nullptr;
+        size_t cap = 0;
+        ssize_t len;
+        while ((len = getline(&line, &cap, stdin)) >= 0) {
+            std::string l(line, static_cast<size_t>(len));
+            if (!l.empty() && l.back() == '\n') l.pop_back();
+            if (l.empty() || l[0] == '#') continue;
+            take(l);
+        }
+        free(line);
+    }
+    if (failed) return 1;
+
+    std::map<TableKey, std::vector<std::string>> cols;
+    try {
+        std::unique_ptr<Connection> src, tgt;
+        open_session(src, source, "source");
+        open_session(tgt, target, "target");
+        begin_snapshot_transaction(*src, opt.snapshot);
+        std::set<TableKey> seen;
+        std::vector<std::string> missing;
+        bool column_error = false;
+        for (auto& w : items) {
+            if (w.kind != "table" && w.kind != "sequence") continue;
+            if (!seen.insert({w.schema, w.name}).second) continue;
+            std::string want = w.kind == "table" ? "r" : "S";
+            Result k = tgt->exec_params(kRelkindSql, {w.schema, w.name});
+            if (PQntuples(k.get()) != 1 || want != PQgetvalue(k.get(), 0, 0)) {
+                missing.push_back(subject(w));
+                continue;
+            }
+            if (w.kind != "table") continue;
+            std::vector<std::string> sc, tc, only_s, only_t;
+            Result a = src->exec_params(kColumnsSql, {w.schema, w.name});
+            for (int i = 0; i < PQntuples(a.get()); ++i) sc.push_back(PQgetvalue(a.get(), i, 0));
+            Result b = tgt->exec_params(kColumnsSql, {w.schema, w.name});
+            for (int i = 0; i < PQntuples(b.get()); ++i) tc.push_back(PQgetvalue(b.get(), i, 0));
+            cols[{w.schema, w.name}] = common_columns(sc, tc, &only_s, &only_t);
+            auto say = [&](const std::vector<std::string>& c, const char* side) {
+                if (c.empty()) return;
+                std::string names;
+                for (auto& n : c) names += (names.empty() ? "" : ", ") + quote_ident(n);
+                std::string msg = subject(w) + ": column" + (c.size() > 1 ? "s " : " ") + names + " only on the " + side +
+                                  (opt.strict ? "" : ": not compared");
+                if (opt.strict) {
+                    log_error(msg);
+                    column_error = true;
+                } else {
+                    log_warning(msg);
+                }
+            };
+            say(only_s, "source");
+            say(only_t, "target");
+        }
+        for (auto& m : missing) log_error(m + " does not exist on the target");
+        if (!missing.empty()) {
+            log_hint("create the missing tables on the target first (fdwcopy sync compares existing tables only)");
+            return 1;
+        }
+        if (column_error) return 1;
+        src->exec("COMMIT");
+    } catch (const Error& e) {
+        return report(e);
+    }
+
+    const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
+    std::mutex in_mu, out_mu, err_mu;
+    std::atomic<int64_t> compared{0}, differing{0};
+    std::atomic<bool> any_failed{false};
+    size_t next = 0;
+    auto worker = [&] {
+        Differ d(source, target, opt, cols);
+        while (true) {
+            size_t i;
+            {
+                std::lock_guard<std::mutex> lk(in_mu);
+                if (next >= items.size()) return;
+                i = next++;
+            }
+            const WorkItem& w = items[i];
+            auto emit = [&](const std::string& line) {
+                std::lock_guard<std::mutex> lk(out_mu);
+                ++differing;
+                if (!write_all(1, line)) throw Error(std::string("could not write a work line: ") + std::strerror(errno));
+            };
+            try {
+                d.run(w, emit, compared);
+            } catch (const Error& e) {
+                std::lock_guard<std::mutex> lk(err_mu);
+                report(item_error("could not compare " + range_subject(w) + ": ", e));
+                any_failed.store(true);
+            }
+        }
+    };
+    if (jobs == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        for (int i = 0; i < jobs; ++i) pool.emplace_back(worker);
+        for (auto& t : pool) t.join();
+    }
+    DiffStats st;
+    st.items = static_cast<int64_t>(items.size());
+    st.compared = compared.load();
+    st.differing = differing.load();
+    if (stats_out) *stats_out = st;
+    log_info(std::to_string(st.items) + " items, " + std::to_string(st.compared) + " comparisons, " +
+             std::to_string(st.differing) + " differing");
+    return any_failed.load() ? 1 : 0;
+}
+
+}  // namespace fdwcopy

@@ -1,0 +1,66 @@
+// table-diff: finds the key ranges whose rows differ between a source and a
+// target server without moving a row: per work item, a row count and an
+// order-independent hash of the rows computed on each server; a key range
+// that differs is cut into smaller ranges (from the source's key
+// distribution) and compared again, down to a small range. Used by fdwcopy
+// sync between table-list --by-key and copy-table --merge; see table-diff(1).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "workitem.h"
+
+namespace fdwcopy {
+
+struct DiffOptions {
+    std::string snapshot;         // read the source in this exported snapshot; "" = the worker's own
+    int jobs = 1;                 // worker threads, each with one session per side
+    int64_t min_chunk_rows = 100; // a differing range of at most this many source rows is not cut again
+    int fanout = 10;              // a differing range is cut into about this many ranges
+    bool strict = false;          // a column on one side only is an error (default: a warning)
+};
+
+// What run_table_diff counted, for its last stderr line and for tests.
+struct DiffStats {
+    int64_t items = 0;      // work lines read
+    int64_t compared = 0;   // comparisons made (items and the ranges cut from them)
+    int64_t differing = 0;  // work lines written (ranges and items that differ)
+};
+
+// The columns that are compared and merged: those of the source's table (in
+// attnum order) that the target's table has too, neither dropped nor
+// generated. only_source and only_target get the others (for the warning).
+std::vector<std::string> common_columns(const std::vector<std::string>& source, const std::vector<std::string>& target,
+                                        std::vector<std::string>* only_source, std::vector<std::string>* only_target);
+
+// The query computing one side's row count and hash of item w (a table, whole
+// or a key range) over columns cols, as two text columns: count(*) and md5 of
+// the sum (numeric: no overflow) of the first 64 bits of
+// md5(ROW(t.c1, t.c2, ...)::text) of each row FROM ONLY the table with w's
+// predicate. The same text on both servers. A sequence: last_value and
+// is_called; blobs: count and the same sum over md5(oid || ':' ||
+// md5(lo_get(oid))). Throws Error for a page-range part (method ctid).
+std::string diff_sql(const WorkItem& w, const std::vector<std::string>& cols);
+
+// The rows per range when a differing range of rows source rows is cut:
+// max(min_chunk_rows, ceil(rows / fanout)); 0 when rows <= min_chunk_rows
+// (not cut again).
+int64_t split_step(int64_t rows, int64_t min_chunk_rows, int fanout);
+
+// Reads the work lines (items, or stdin when empty: empty lines and lines
+// starting with '#' skipped), checks that every table and sequence of them
+// exists on the target (each missing one named on stderr, exit 1 before any
+// comparison), warns once per table about columns on one side only (an
+// error with strict), then compares the items on options.jobs workers and
+// writes on stdout, one write(2) each, the work line of every item or range
+// that differs. Session settings as table-checksum's (lib/snapshot.h plus
+// TimeZone UTC, bytea_output hex, lc_monetary C, read only) on both sides.
+// Ends with one line on stderr: items, comparisons, differing (not with -q).
+// Returns 0, or 1 after any failure (reported on stderr naming the item).
+int run_table_diff(const std::string& source_conninfo, const std::string& target_conninfo,
+                   const std::vector<std::string>& items, const DiffOptions& options, DiffStats* stats = nullptr);
+
+}  // namespace fdwcopy
