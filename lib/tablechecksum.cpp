@@ -50,8 +50,7 @@ struct Side {
     void connect() {
         if (conn) return;
         std::unique_ptr<Connection> c(new Connection(conninfo, role));
-        setup_source_session(*c);
-        c->exec(kCompareSettings);
+        setup_compare_session(*c);
         conn = std::move(c);
     }
 };
@@ -201,7 +200,12 @@ std::string checksum_subject(const WorkItem& w) {
     return s;
 }
 
-std::string checksum_sql(const WorkItem& w) {
+void setup_compare_session(Connection& conn) {
+    setup_source_session(conn);
+    conn.exec(kCompareSettings);
+}
+
+std::string checksum_sql(const WorkItem& w, const std::vector<std::string>& cols) {
     if (w.kind == "sequence")
         return "SELECT last_value::pg_catalog.text, is_called::pg_catalog.text FROM " +
                quote_qualified(w.schema, w.name);
@@ -214,7 +218,12 @@ std::string checksum_sql(const WorkItem& w) {
         throw Error("a page-range part (method ctid) cannot be compared: the same pages hold "
                     "different rows on the two servers",
                     1, "", "list the table whole (table-list without --split-larger-than)");
-    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, " + sum_of_md5("ROW(t.*)::pg_catalog.text") +
+    std::string row = "t.*";
+    if (!cols.empty()) {
+        row.clear();
+        for (size_t i = 0; i < cols.size(); ++i) row += (i ? ", t." : "t.") + quote_ident(cols[i]);
+    }
+    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, " + sum_of_md5("ROW(" + row + ")::pg_catalog.text") +
                       " FROM " + (w.kind == "matview" ? "" : "ONLY ") + quote_qualified(w.schema, w.name) + " t";
     if (!w.whole()) sql += " WHERE " + w.predicate();
     return sql;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "conn.h"
 #include "log.h"
 #include "workitem.h"
 
@@ -46,9 +47,18 @@ char item_relkind(const WorkItem& w);
 //   matview: the same over the materialized view (caller checks it is populated);
 //   sequence: last_value and is_called;
 //   blobs: count and the same sum over md5(oid || ':' || md5(lo_get(oid))).
+// With cols (unquoted column names, quoted here), a table's rows are hashed as
+// ROW(t.c1, t.c2, ...)::text instead of ROW(t.*)::text: the columns both
+// sides have, in one order, for table-diff.
 // Throws Error for a ctid part: page ranges differ between servers, so a page
 // range of the source is not the same rows as that range of the target.
-std::string checksum_sql(const WorkItem& w);
+std::string checksum_sql(const WorkItem& w, const std::vector<std::string>& cols = {});
+
+// The session settings of a comparison, on each side: setup_source_session's
+// (lib/snapshot.h) plus what makes row text render the same on both servers:
+// TimeZone UTC, bytea_output hex, lc_monetary C; and
+// default_transaction_read_only on (comparing never writes). Throws Error.
+void setup_compare_session(Connection& conn);
 
 // "equal", "differ", "missing" or "error" for the two sides' answers.
 std::string checksum_status(const SideSum& source, const SideSum& target);

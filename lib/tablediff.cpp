@@ -16,26 +16,13 @@
 #include "log.h"
 #include "quote.h"
 #include "snapshot.h"
+#include "tablechecksum.h"
+#include "itemsource.h"
 #include "tsv.h"
 
 namespace fdwcopy {
 
 namespace {
-
-// 64-bit prefixes of md5 summed as numeric, then one md5 of the sum: an
-// order-independent hash (the same formula as fdwcopy verify's).
-std::string sum_of_md5(const std::string& text_expr) {
-    return "pg_catalog.md5(COALESCE(pg_catalog.sum(('x' OPERATOR(pg_catalog.||) pg_catalog.left("
-           "pg_catalog.md5(" + text_expr + "), 16))::pg_catalog.bit(64)::pg_catalog.int8), 0)::pg_catalog.text)";
-}
-
-// Beyond setup_source_session: what makes ROW(...)::text render the same on
-// both servers, and a read-only session (comparing never writes).
-const char* kCompareSettings =
-    "SELECT pg_catalog.set_config('TimeZone', 'UTC', false), "
-    "pg_catalog.set_config('bytea_output', 'hex', false), "
-    "pg_catalog.set_config('lc_monetary', 'C', false), "
-    "pg_catalog.set_config('default_transaction_read_only', 'on', false)";
 
 const char* kRelkindSql =
     "SELECT c.relkind::pg_catalog.text FROM pg_catalog.pg_class c "
@@ -65,8 +52,7 @@ std::string range_subject(const WorkItem& w) {
 void open_session(std::unique_ptr<Connection>& c, const std::string& conninfo, const std::string& role) {
     if (c) return;
     std::unique_ptr<Connection> n(new Connection(conninfo, role));
-    setup_source_session(*n);
-    n->exec(kCompareSettings);
+    setup_compare_session(*n);
     c = std::move(n);
 }
 
@@ -139,7 +125,7 @@ private:
             auto it = cols_.find({w.schema, w.name});
             if (it != cols_.end()) cols = it->second;
         }
-        auto r = both(diff_sql(w, cols));
+        auto r = both(checksum_sql(w, cols));
         ++compared;
         const auto& s = r.first;
         const auto& t = r.second;
@@ -182,28 +168,6 @@ std::vector<std::string> common_columns(const std::vector<std::string>& source, 
     return out;
 }
 
-std::string diff_sql(const WorkItem& w, const std::vector<std::string>& cols) {
-    if (w.kind == "sequence")
-        return "SELECT last_value::pg_catalog.text, is_called::pg_catalog.text FROM " +
-               quote_qualified(w.schema, w.name);
-    if (w.kind == "blobs")
-        return "SELECT pg_catalog.count(*)::pg_catalog.text, " +
-               sum_of_md5("oid::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) "
-                          "pg_catalog.md5(pg_catalog.lo_get(oid))") +
-               " FROM pg_catalog.pg_largeobject_metadata";
-    if (w.method == "ctid")
-        throw Error("a page-range part (method ctid) cannot be compared: the same pages hold "
-                    "different rows on the two servers",
-                    1, "", "list the table with table-list --by-key");
-    std::string row;
-    for (size_t i = 0; i < cols.size(); ++i) row += (i ? ", t." : "t.") + quote_ident(cols[i]);
-    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, " +
-                      sum_of_md5("ROW(" + row + ")::pg_catalog.text") + " FROM ONLY " +
-                      quote_qualified(w.schema, w.name) + " t";
-    if (!w.whole()) sql += " WHERE " + w.predicate();
-    return sql;
-}
-
 int64_t split_step(int64_t rows, int64_t min_chunk_rows, int fanout) {
     if (rows <= min_chunk_rows || rows <= 1) return 0;
     if (fanout < 2) fanout = 2;
@@ -224,19 +188,10 @@ int run_table_diff(const std::string& source, const std::string& target, const s
             failed = true;
         }
     };
-    if (!args.empty()) {
-        for (auto& a : args) take(a);
-    } else {
-        char* line = nullptr;
-        size_t cap = 0;
-        ssize_t len;
-        while ((len = getline(&line, &cap, stdin)) >= 0) {
-            std::string l(line, static_cast<size_t>(len));
-            if (!l.empty() && l.back() == '\n') l.pop_back();
-            if (l.empty() || l[0] == '#') continue;
-            take(l);
-        }
-        free(line);
+    {
+        ItemSource lines(args);
+        std::string l;
+        while (lines.next(&l)) take(l);
     }
     if (failed) return 1;
 
@@ -321,13 +276,7 @@ int run_table_diff(const std::string& source, const std::string& target, const s
             }
         }
     };
-    if (jobs == 1) {
-        worker();
-    } else {
-        std::vector<std::thread> pool;
-        for (int i = 0; i < jobs; ++i) pool.emplace_back(worker);
-        for (auto& t : pool) t.join();
-    }
+    run_workers(jobs, [&](int) { worker(); });
     DiffStats st;
     st.items = static_cast<int64_t>(items.size());
     st.compared = compared.load();

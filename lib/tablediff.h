@@ -36,15 +36,6 @@ struct DiffStats {
 std::vector<std::string> common_columns(const std::vector<std::string>& source, const std::vector<std::string>& target,
                                         std::vector<std::string>* only_source, std::vector<std::string>* only_target);
 
-// The query computing one side's row count and hash of item w (a table, whole
-// or a key range) over columns cols, as two text columns: count(*) and md5 of
-// the sum (numeric: no overflow) of the first 64 bits of
-// md5(ROW(t.c1, t.c2, ...)::text) of each row FROM ONLY the table with w's
-// predicate. The same text on both servers. A sequence: last_value and
-// is_called; blobs: count and the same sum over md5(oid || ':' ||
-// md5(lo_get(oid))). Throws Error for a page-range part (method ctid).
-std::string diff_sql(const WorkItem& w, const std::vector<std::string>& cols);
-
 // The rows per range when a differing range of rows source rows is cut:
 // max(min_chunk_rows, ceil(rows / fanout)); 0 when rows <= min_chunk_rows
 // (not cut again).
