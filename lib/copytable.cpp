@@ -470,12 +470,18 @@ private:
         int64_t streamed = 0;
         int64_t tgt_rows = stream(w, target_copy_sql(w, cols, binary, freeze), source_copy_sql(w, cols, binary),
                                   t0, &streamed);
+        return commit_item(w, tgt_rows, streamed, t0);
+    }
+
+    // Commits the item's target transaction (first: a commit that fails
+    // leaves nothing done) and the source's, and makes its result.
+    ItemResult commit_item(const WorkItem& w, int64_t rows, int64_t bytes, Clock::time_point t0) {
         tgt_->exec("COMMIT");
         src_->exec("COMMIT");
         ItemResult r;
         r.item = w;
-        r.rows = tgt_rows;
-        r.bytes = streamed;
+        r.rows = rows;
+        r.bytes = bytes;
         r.seconds = seconds_since(t0);
         if (opt_.progress) progress_line(w, r.rows, r.bytes, r.seconds, true);
         return r;
@@ -692,15 +698,7 @@ private:
                 next_progress = Clock::now() + std::chrono::seconds(isatty(2) ? 1 : 5);
             }
         }
-        tgt_->exec("COMMIT");
-        src_->exec("COMMIT");
-        ItemResult r;
-        r.item = w;
-        r.rows = count;
-        r.bytes = total;
-        r.seconds = seconds_since(t0);
-        if (opt_.progress) progress_line(w, r.rows, r.bytes, r.seconds, true);
-        return r;
+        return commit_item(w, count, total, t0);
     }
 };
 
