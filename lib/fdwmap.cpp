@@ -6,6 +6,9 @@
 
 #include <sys/stat.h>
 
+#include <libpq-fe.h>
+
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -108,6 +111,54 @@ bool is_secret_option(const std::string& name) {
     for (const char* s : {"password", "passwd", "passphrase", "secret", "token"})
         if (n.find(s) != std::string::npos) return true;
     return false;
+}
+
+const std::vector<std::string>& postgres_fdw_options(MapSection::Kind kind) {
+    static std::vector<std::string> server, user_mapping;
+    static bool ready = false;
+    if (!ready) {
+        PQconninfoOption* libpq = PQconndefaults();
+        if (!libpq) throw Error("could not get libpq's connection options: out of memory");
+        for (const PQconninfoOption* o = libpq; o->keyword; ++o) {
+            std::string k = o->keyword;
+            std::string disp = o->dispchar ? o->dispchar : "";
+            if (disp.find('D') != std::string::npos || k == "fallback_application_name" || k == "client_encoding")
+                continue;
+            (k == "user" || disp.find('*') != std::string::npos ? user_mapping : server).push_back(k);
+        }
+        PQconninfoFree(libpq);
+        for (const char* k : {"use_remote_estimate", "fdw_startup_cost", "fdw_tuple_cost", "extensions", "updatable",
+                              "truncatable", "fetch_size", "batch_size", "async_capable", "parallel_commit",
+                              "keep_connections"})
+            server.push_back(k);
+        // sslcert and sslkey are libpq (server) options that postgres_fdw
+        // also takes on user mappings, so that each role can have its own.
+        for (const char* k : {"password_required", "sslcert", "sslkey"}) user_mapping.push_back(k);
+        ready = true;
+    }
+    return kind == MapSection::Server ? server : user_mapping;
+}
+
+bool postgres_fdw_accepts(MapSection::Kind kind, const std::string& name) {
+    const auto& v = postgres_fdw_options(kind);
+    return std::find(v.begin(), v.end(), name) != v.end();
+}
+
+std::vector<std::string> FdwMap::postgres_fdw_option_errors(const std::string& server,
+                                                            std::vector<MapSection::Kind>* kinds_out) const {
+    std::vector<std::string> out;
+    for (const auto& s : sections_) {
+        if (s.server != server) continue;
+        for (const auto& o : s.options) {
+            if (postgres_fdw_accepts(s.kind, o.name)) continue;
+            out.push_back(where(o.line) + ": \"" + o.name + "\" is not an option postgres_fdw accepts on a " +
+                          (s.kind == MapSection::Server ? "foreign server" : "user mapping") + " (section [" +
+                          s.header + "]; server \"" + server + "\" uses postgres_fdw)");
+            if (kinds_out && std::find(kinds_out->begin(), kinds_out->end(), s.kind) == kinds_out->end())
+                kinds_out->push_back(s.kind);
+        }
+    }
+    return out;
 }
 
 std::string FdwMap::where(int line) const { return file_ + ":" + std::to_string(line); }

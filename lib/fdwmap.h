@@ -64,6 +64,15 @@ public:
     const MapSection* user_mapping(MapSection::RoleKind kind, const std::string& role,
                                    const std::string& server) const;
 
+    // For a server whose foreign-data wrapper is postgres_fdw: one message
+    // "FILE:LINE: ..." per key of its [server:NAME] and [user-mapping:...@NAME]
+    // sections that postgres_fdw does not accept on that object (a typo such
+    // as "passwrd", a password in a server section), in file order; role and
+    // drop are the map's own keys, never checked. Empty when all are valid.
+    // *kinds_out (optional) gets the kinds of section that had a bad key.
+    std::vector<std::string> postgres_fdw_option_errors(const std::string& server,
+                                                        std::vector<MapSection::Kind>* kinds_out = nullptr) const;
+
 private:
     std::string file_;
     std::vector<MapSection> sections_;
@@ -73,6 +82,21 @@ private:
 // permission bit (mode & 077), as libpq does for .pgpass. what names the file
 // in the message ("map file", "secret file").
 void check_private_file(const std::string& path, const std::string& what);
+
+// The option names postgres_fdw accepts on a foreign server (Server) or a user
+// mapping (UserMapping), in the order its validator lists them in its hint.
+// Follows contrib/postgres_fdw/option.c (InitPgFdwOptions) of PostgreSQL 15,
+// documented in the postgres_fdw page ("FDW Options of postgres_fdw"):
+// libpq's connection options as the linked libpq lists them (PQconndefaults),
+// without the debug ones (dispchar "D"), client_encoding and
+// fallback_application_name; user and the secret ones (dispchar "*":
+// password, sslpassword) on user mappings, the rest on servers; then
+// postgres_fdw's own: use_remote_estimate, fdw_startup_cost, fdw_tuple_cost,
+// extensions, updatable, truncatable, fetch_size, batch_size, async_capable,
+// parallel_commit, keep_connections on servers; password_required, sslcert,
+// sslkey on user mappings. Throws Error if libpq cannot list its options.
+const std::vector<std::string>& postgres_fdw_options(MapSection::Kind kind);
+bool postgres_fdw_accepts(MapSection::Kind kind, const std::string& name);
 
 // True for option names whose values are secrets in messages and --check
 // output (password, sslpassword, passphrase, secret, token...).

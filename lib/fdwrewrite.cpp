@@ -115,6 +115,7 @@ std::string dq(const std::string& name) { return "\"" + name + "\""; }
 struct FdwRewriter::Stmt {
     enum Type { CreateServer, AlterServer, CreateUserMapping, AlterUserMapping, DropUserMapping } type;
     std::string server;
+    std::string wrapper;  // CREATE SERVER: the foreign-data wrapper
     // User mappings: the role as written, and the key it has in the map.
     enum RoleType { Named, Public, Keyword } role_type = Named;
     std::string role;  // Named: the name; Keyword: current_user, current_role, session_user
@@ -259,6 +260,7 @@ bool parse_statement(const std::vector<SqlToken>& t, Head head, Stmt& s) {
             throw ParseFail{"expected FOREIGN DATA WRAPPER"};
         i += 3;
         s.insert_tok = p.need_name(i, "a foreign-data wrapper name");
+        s.wrapper = t[i].value;
         ++i;
         if (p.word(i, "options")) i = p.options(i, false, s);
         break;
@@ -475,6 +477,7 @@ bool FdwRewriter::rewrite(const SqlPiece& p, std::string* out) {
 bool FdwRewriter::rewrite_server(const SqlPiece& p, const Stmt& s, std::string* out) {
     std::string head = "server " + dq(s.server) + " (" + s.what() + " at input line " + std::to_string(s.line) + ")";
     servers_.insert(s.server);
+    if (s.type == Stmt::CreateServer) wrappers_.emplace_back(s.server, s.wrapper);
     const MapSection* sec = map_.server(s.server);
     if (!sec) {
         note_unmapped(s.server);
@@ -516,13 +519,26 @@ bool FdwRewriter::rewrite_user_mapping(const SqlPiece& p, const Stmt& s, std::st
                                  ? map_.user_mapping(MapSection::PublicRole, "", s.server)
                                  : map_.user_mapping(MapSection::NamedRole, s.role, s.server);
     if (!any && !spec) {
-        bool has_password = false;
+        // Options (user, password, sslkey, ...) are what production's mapping
+        // would carry into the target: refused like an unmapped server. A
+        // mapping without any (or an ALTER that only drops some) carries no
+        // secret, and DROP USER MAPPING none at all.
+        bool has_options = false;
         for (const auto& e : s.elems)
-            if (e.action != "drop" && is_secret_option(e.name)) has_password = true;
-        report(head + ": not in the map, unchanged");
-        // (On an unmapped server the server itself is what the user hears about.)
-        if (has_password && map_.server(s.server))
-            log_warning(head + " is not in the map and keeps the password it has in the input");
+            if (e.action != "drop") has_options = true;
+        if (s.type == Stmt::DropUserMapping) {
+            report(head + ": not in the map, unchanged");
+        } else if (!has_options) {
+            // (On an unmapped server the server itself is what the user hears about.)
+            std::string what = head + ": not in the map; it sets no options, passed through unchanged";
+            if (map_.server(s.server)) log_info(what);
+            else report(what);
+        } else {
+            std::string name = "user mapping for " + s.role_display() + " on server " + dq(s.server);
+            if (std::find(unmapped_mappings_.begin(), unmapped_mappings_.end(), name) == unmapped_mappings_.end())
+                unmapped_mappings_.push_back(name);
+            report(head + ": not in the map");
+        }
         return false;
     }
     // Precedence: ROLE@SERVER (or public@SERVER for PUBLIC) over *@SERVER.
@@ -588,24 +604,55 @@ int FdwRewriter::finish() {
     for (const auto& sec : map_.sections())
         if (!used_.count(&sec))
             log_warning("map section [" + sec.header + "] (" + map_.where(sec) + ") matches nothing in the input");
+    auto count = [](size_t n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); };
     if (cfg_.check) {
-        auto count = [](size_t n, const char* what) {
-            return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
-        };
+        std::string missing;
+        if (!unmapped_.empty()) missing = count(unmapped_.size(), "server");
+        if (!unmapped_mappings_.empty())
+            missing += (missing.empty() ? "" : " and ") + count(unmapped_mappings_.size(), "user mapping");
         log_info("found " + count(servers_.size(), "server") + " and " + count(user_mappings_, "user mapping") +
                  "; " +
-                 (unmapped_.empty() ? std::string("every server is in the map")
-                                    : count(unmapped_.size(), "server") + " not in the map"));
+                 (missing.empty() ? std::string("every server and user mapping is in the map")
+                                  : missing + " not in the map"));
     }
-    if (unmapped_.empty()) return EXIT_OK;
+    // Map keys postgres_fdw would reject: only for servers the input creates
+    // with postgres_fdw (other wrappers' options are theirs to know).
+    int rc = EXIT_OK;
+    std::vector<MapSection::Kind> bad_kinds;
+    std::set<std::string> checked;
+    for (const auto& [server, wrapper] : wrappers_) {
+        if (wrapper != "postgres_fdw" || !checked.insert(server).second) continue;
+        for (const auto& m : map_.postgres_fdw_option_errors(server, &bad_kinds)) log_error(m);
+    }
+    if (!bad_kinds.empty()) {
+        auto list = [](MapSection::Kind k) {
+            std::string l;
+            for (const auto& n : postgres_fdw_options(k)) l += (l.empty() ? "" : ", ") + n;
+            return l;
+        };
+        for (MapSection::Kind k : {MapSection::Server, MapSection::UserMapping})
+            if (std::find(bad_kinds.begin(), bad_kinds.end(), k) != bad_kinds.end())
+                log_hint(std::string("postgres_fdw accepts on a ") +
+                         (k == MapSection::Server ? "foreign server" : "user mapping") + ": " + list(k));
+        rc = EXIT_FAILURE_;
+    }
+    if (unmapped_.empty() && unmapped_mappings_.empty()) return rc;
     if (cfg_.keep_unmapped) {
         for (const auto& s : unmapped_)
             log_warning("server " + dq(s) + " is not in the map; passed through unchanged (--keep-unmapped)");
-        return EXIT_OK;
+        for (const auto& m : unmapped_mappings_)
+            log_warning(m + " is not in the map; passed through unchanged with its options (--keep-unmapped)");
+        return rc;
     }
     for (const auto& s : unmapped_) log_error("server " + dq(s) + " is not in the map");
-    log_hint("add a [server:NAME] section for each (an empty section keeps its options), or use --keep-unmapped");
-    return EXIT_UNMAPPED;
+    for (const auto& m : unmapped_mappings_) log_error(m + " is not in the map");
+    if (!unmapped_.empty())
+        log_hint(std::string("add a [server:NAME] section for each (an empty section keeps its options)") +
+                 (unmapped_mappings_.empty() ? ", or use --keep-unmapped" : ""));
+    if (!unmapped_mappings_.empty())
+        log_hint("add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] section "
+                 "for each user mapping (an empty section keeps its options), or use --keep-unmapped");
+    return rc == EXIT_OK ? EXIT_UNMAPPED : rc;
 }
 
 bool parse_set_standard_conforming_strings(const std::vector<SqlToken>& t, bool* on) {

@@ -1,8 +1,9 @@
 // fdw-rewrite's logic: find CREATE/ALTER SERVER and CREATE/ALTER/DROP USER
 // MAPPING statements in a psql script, rewrite their OPTIONS (and roles) from a
 // map (fdwmap.h), leave every other byte alone, and refuse to let any SQL out
-// while a foreign server is not in the map. Statement syntax: PostgreSQL docs,
-// CREATE SERVER, ALTER SERVER, CREATE USER MAPPING, ALTER USER MAPPING.
+// while a foreign server, or a user mapping with options, is not in the map.
+// Statement syntax: PostgreSQL docs, CREATE SERVER, ALTER SERVER, CREATE USER
+// MAPPING, ALTER USER MAPPING.
 #pragma once
 #include <cstddef>
 #include <set>
@@ -15,7 +16,7 @@
 namespace fdwcopy {
 
 struct RewriteConfig {
-    bool keep_unmapped = false;  // let statements on unmapped servers through (warning per server)
+    bool keep_unmapped = false;  // let unmapped servers and user mappings through (a warning each)
     bool check = false;          // report on stderr (log_info) instead of writing SQL
 };
 
@@ -33,13 +34,20 @@ public:
     // statement it cannot parse: passing it through could leak an endpoint.
     bool rewrite(const SqlPiece& piece, std::string* out);
 
-    // After the whole input: warns about map sections that matched nothing and,
-    // with keep_unmapped, about each unmapped server; otherwise prints one error
-    // per unmapped server. Returns EXIT_OK or EXIT_UNMAPPED.
+    // After the whole input: warns about map sections that matched nothing;
+    // prints one error per map key that postgres_fdw would reject on a server
+    // the input creates with FOREIGN DATA WRAPPER postgres_fdw (then returns
+    // EXIT_FAILURE_); with keep_unmapped, warns about each unmapped server and
+    // user mapping, otherwise prints one error for each (servers first) and
+    // returns EXIT_UNMAPPED. Else EXIT_OK.
     int finish();
 
     // Foreign servers that are not in the map, in order of first appearance.
     const std::vector<std::string>& unmapped() const { return unmapped_; }
+    // User mappings with options that no [user-mapping:...] section covers, as
+    // messages name them ("user mapping for \"alice\" on server \"s\""), in
+    // order of first appearance. A mapping without options is not one.
+    const std::vector<std::string>& unmapped_user_mappings() const { return unmapped_mappings_; }
 
     struct Stmt;  // a parsed FDW statement (fdwrewrite.cpp)
 
@@ -52,8 +60,10 @@ private:
     const FdwMap& map_;
     RewriteConfig cfg_;
     std::vector<std::string> unmapped_;
+    std::vector<std::string> unmapped_mappings_;
     std::set<const MapSection*> used_;
     std::set<std::string> servers_;  // servers with CREATE/ALTER SERVER in the input
+    std::vector<std::pair<std::string, std::string>> wrappers_;  // CREATE SERVER: server, wrapper
     size_t user_mappings_ = 0;       // CREATE/ALTER USER MAPPING statements
 };
 
@@ -86,9 +96,11 @@ private:
 };
 
 // The whole filter: reads in_fd to its end, rewrites, and writes everything to
-// out_fd only if no server is unmapped (or keep_unmapped); with check, writes
+// out_fd only if no server or user mapping is unmapped (or keep_unmapped) and
+// every map key suits postgres_fdw where it applies; with check, writes
 // nothing. memory_bytes bounds the output held in memory (see OutputSpool).
-// Returns the exit code (EXIT_OK, EXIT_UNMAPPED); throws Error on failures.
+// Returns the exit code (EXIT_OK, EXIT_FAILURE_ for map keys postgres_fdw rejects,
+// EXIT_UNMAPPED); throws Error on failures.
 int run_fdw_rewrite(int in_fd, int out_fd, const FdwMap& map, const RewriteConfig& cfg,
                     size_t memory_bytes = 8 * 1024 * 1024);
 

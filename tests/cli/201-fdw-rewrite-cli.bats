@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 bats_require_minimum_version 1.5.0
 # fdw-rewrite as a text filter (no server needed): options, map errors,
-# secrets and permissions, unmapped servers, --check, byte identity.
+# secrets and permissions, unmapped servers and user mappings, map keys
+# postgres_fdw would reject, --check, byte identity.
 
 load ../lib/pgsandbox
 
@@ -104,13 +105,124 @@ MAP
 	grep -qx 'fdw-rewrite: warning: map section \[server:unrelated\] (.*m.map:1) matches nothing in the input' "$T/err"
 }
 
-@test "fdw-rewrite --keep-unmapped passes unmapped servers through with one warning each" {
+@test "fdw-rewrite --keep-unmapped passes unmapped servers and user mappings through with one warning each" {
 	write_map "$T/m.map" </dev/null
 	fdw-rewrite --keep-unmapped --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err"
 	cmp "$T/in.sql" "$T/out"
 	printf '%s\n' 'fdw-rewrite: warning: server "archive_server" is not in the map; passed through unchanged (--keep-unmapped)' \
+		'fdw-rewrite: warning: user mapping for "postgres" on server "archive_server" is not in the map; passed through unchanged with its options (--keep-unmapped)' \
 		>"$T/expected"
 	diff -u "$T/expected" "$T/err"
+
+	# The server in the map, its user mapping not: the same escape.
+	write_map "$T/m.map" <<<'[server:archive_server]'
+	fdw-rewrite --keep-unmapped --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err"
+	cmp "$T/in.sql" "$T/out"
+	grep -x 'fdw-rewrite: warning: .*' "$T/err" >"$T/warnings"
+	printf '%s\n' 'fdw-rewrite: warning: user mapping for "postgres" on server "archive_server" is not in the map; passed through unchanged with its options (--keep-unmapped)' \
+		>"$T/expected"
+	diff -u "$T/expected" "$T/warnings"
+	run ! grep -q prod-secret-pw "$T/err"
+}
+
+@test "fdw-rewrite: user mappings the map does not cover exit 3, are all listed, and nothing reaches stdout" {
+	cat "$T/in.sql" >"$T/three.sql"
+	cat >>"$T/three.sql" <<'SQL'
+CREATE USER MAPPING FOR PUBLIC SERVER archive_server OPTIONS (
+    "user" 'guest'
+);
+CREATE USER MAPPING FOR "Carol" SERVER archive_server OPTIONS (
+    sslkey '/prod/carol.key'
+);
+SQL
+	# A server section alone does not cover its user mappings.
+	write_map "$T/m.map" <<'MAP'
+[server:archive_server]
+host = staging
+MAP
+	rc=0
+	fdw-rewrite --map "$T/m.map" <"$T/three.sql" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 3 ]
+	[ ! -s "$T/out" ]
+	grep -x 'fdw-rewrite: error: .*' "$T/err" >"$T/errors"
+	printf '%s\n' 'fdw-rewrite: error: user mapping for "postgres" on server "archive_server" is not in the map' \
+		'fdw-rewrite: error: user mapping for PUBLIC on server "archive_server" is not in the map' \
+		'fdw-rewrite: error: user mapping for "Carol" on server "archive_server" is not in the map' >"$T/expected"
+	diff -u "$T/expected" "$T/errors"
+	grep -qx 'hint: add a \[user-mapping:ROLE@SERVER\], \[user-mapping:public@SERVER\] or \[user-mapping:\*@SERVER\] section for each user mapping (an empty section keeps its options), or use --keep-unmapped' "$T/err"
+	run ! grep -q prod-secret-pw "$T/err"
+
+	# --check gates the same way, and counts them.
+	rc=0
+	fdw-rewrite --check --map "$T/m.map" <"$T/three.sql" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 3 ]
+	[ ! -s "$T/out" ]
+	grep -qx 'fdw-rewrite: info: found 1 server and 4 user mappings; 3 user mappings not in the map' "$T/err"
+
+	# Sections for each (public@ for PUBLIC, an empty one keeps the options): accepted.
+	write_map "$T/m.map" <<'MAP'
+[server:archive_server]
+host = staging
+[user-mapping:postgres@archive_server]
+password = staging-pw
+[user-mapping:public@archive_server]
+[user-mapping:Carol@archive_server]
+sslkey =
+MAP
+	fdw-rewrite --map "$T/m.map" <"$T/three.sql" >"$T/out" 2>"$T/err"
+	grep -q "password 'staging-pw'" "$T/out"
+	grep -q "\"user\" 'guest'" "$T/out"
+	grep -qx 'CREATE USER MAPPING FOR "Carol" SERVER archive_server;' "$T/out"
+}
+
+@test "fdw-rewrite: a user mapping without options passes with a notice" {
+	write_map "$T/m.map" <<'MAP'
+[server:archive_server]
+[user-mapping:postgres@archive_server]
+MAP
+	fdw-rewrite --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err"
+	cmp "$T/in.sql" "$T/out"
+	printf '%s\n' 'fdw-rewrite: info: user mapping for "alice" on server "archive_server" (CREATE USER MAPPING at input line 19): not in the map; it sets no options, passed through unchanged' \
+		>"$T/expected"
+	diff -u "$T/expected" "$T/err"
+	# -q: no notice at all.
+	fdw-rewrite -q --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err"
+	cmp "$T/in.sql" "$T/out"
+	[ ! -s "$T/err" ]
+}
+
+@test "fdw-rewrite: a map key postgres_fdw does not know is named by file and line, nothing is written (exit 1)" {
+	write_map "$T/m.map" <<'MAP'
+[server:archive_server]
+host = staging
+prot = 6543
+
+[user-mapping:*@archive_server]
+user = reader
+passwrd = staging-pw
+MAP
+	rc=0
+	fdw-rewrite --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	[ ! -s "$T/out" ]
+	grep -x 'fdw-rewrite: error: .*' "$T/err" >"$T/errors"
+	printf '%s\n' "fdw-rewrite: error: $T/m.map:3: \"prot\" is not an option postgres_fdw accepts on a foreign server (section [server:archive_server]; server \"archive_server\" uses postgres_fdw)" \
+		"fdw-rewrite: error: $T/m.map:7: \"passwrd\" is not an option postgres_fdw accepts on a user mapping (section [user-mapping:*@archive_server]; server \"archive_server\" uses postgres_fdw)" \
+		>"$T/expected"
+	diff -u "$T/expected" "$T/errors"
+	grep -qx 'hint: postgres_fdw accepts on a user mapping: user, password, sslpassword, password_required, sslcert, sslkey' "$T/err"
+	grep -q '^hint: postgres_fdw accepts on a foreign server: .*, host, .*, port, ' "$T/err"
+	run ! grep -q staging-pw "$T/err"
+	# --check too, even with --keep-unmapped.
+	rc=0
+	fdw-rewrite --check --keep-unmapped --map "$T/m.map" <"$T/in.sql" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" -eq 1 ]
+	grep -q "^fdw-rewrite: error: $T/m.map:7: \"passwrd\" is not an option" "$T/err"
+
+	# Another wrapper's options are its own: not checked.
+	sed 's/postgres_fdw/oracle_fdw/' "$T/in.sql" >"$T/ora.sql"
+	fdw-rewrite --map "$T/m.map" <"$T/ora.sql" >"$T/out" 2>"$T/err"
+	grep -q "prot '6543'" "$T/out"
 }
 
 @test "fdw-rewrite --check writes no SQL and masks passwords" {
@@ -124,8 +236,8 @@ MAP
 	[ ! -s "$T/out" ]
 	grep -qx "fdw-rewrite: info:   host 'prod-archive.internal' -> 'staging'" "$T/err"
 	grep -qx "fdw-rewrite: info:   password '\*\*\*\*' -> '\*\*\*\*'" "$T/err"
-	grep -q 'user mapping for "alice" on server "archive_server" .*not in the map, unchanged' "$T/err"
-	grep -qx 'fdw-rewrite: info: found 1 server and 2 user mappings; every server is in the map' "$T/err"
+	grep -q 'user mapping for "alice" on server "archive_server" .*: not in the map; it sets no options, passed through unchanged' "$T/err"
+	grep -qx 'fdw-rewrite: info: found 1 server and 2 user mappings; every server and user mapping is in the map' "$T/err"
 	run -1 grep -q -e 'prod-secret-pw' -e 'new-secret-pw' "$T/err"
 }
 

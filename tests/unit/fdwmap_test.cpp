@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "fdwmap.h"
 #include "log.h"
@@ -214,4 +215,42 @@ TEST(FdwMap, SecretOptionNames) {
     EXPECT_TRUE(is_secret_option("PassPhrase"));
     EXPECT_FALSE(is_secret_option("user"));
     EXPECT_FALSE(is_secret_option("sslkey"));
+}
+
+// postgres_fdw's options per object (PostgreSQL 15, contrib/postgres_fdw/option.c;
+// docs: postgres_fdw, "FDW Options of postgres_fdw"), libpq's part from PQconndefaults.
+TEST(FdwMap, PostgresFdwOptionsPerObject) {
+    const std::vector<std::string> um = {"user",     "password", "sslpassword", "password_required",
+                                         "sslcert", "sslkey"};
+    EXPECT_EQ(postgres_fdw_options(MapSection::UserMapping), um);
+    for (const char* o : {"host", "hostaddr", "port", "dbname", "service", "passfile", "options", "application_name",
+                          "connect_timeout", "keepalives", "sslmode", "sslrootcert", "sslcert", "sslkey",
+                          "target_session_attrs", "use_remote_estimate", "fdw_startup_cost", "fdw_tuple_cost",
+                          "extensions", "updatable", "truncatable", "fetch_size", "batch_size", "async_capable",
+                          "parallel_commit", "keep_connections"})
+        EXPECT_TRUE(postgres_fdw_accepts(MapSection::Server, o)) << o;
+    // user and the secrets belong to user mappings; the debug option, the ones
+    // postgres_fdw sets itself, and table/column options are no server options.
+    for (const char* o : {"user", "password", "sslpassword", "password_required", "replication", "client_encoding",
+                          "fallback_application_name", "table_name", "schema_name", "column_name", "passwrd",
+                          "Host"})
+        EXPECT_FALSE(postgres_fdw_accepts(MapSection::Server, o)) << o;
+    for (const char* o : {"host", "dbname", "passwrd", "fetch_size", "role", "drop"})
+        EXPECT_FALSE(postgres_fdw_accepts(MapSection::UserMapping, o)) << o;
+}
+
+TEST(FdwMap, PostgresFdwOptionErrorsNameFileAndLine) {
+    FdwMap m = FdwMap::parse("[server:s]\nhost = h\nhots = h\n[user-mapping:alice@s]\nrole = bob\npasswrd = x\n"
+                             "password =\n[server:t]\nbogus = 1\n",
+                             "m.map");
+    std::vector<MapSection::Kind> kinds;
+    EXPECT_EQ(m.postgres_fdw_option_errors("s", &kinds),
+              (std::vector<std::string>{
+                  "m.map:3: \"hots\" is not an option postgres_fdw accepts on a foreign server (section [server:s]; "
+                  "server \"s\" uses postgres_fdw)",
+                  "m.map:6: \"passwrd\" is not an option postgres_fdw accepts on a user mapping (section "
+                  "[user-mapping:alice@s]; server \"s\" uses postgres_fdw)"}));
+    EXPECT_EQ(kinds, (std::vector<MapSection::Kind>{MapSection::Server, MapSection::UserMapping}));
+    EXPECT_EQ(m.postgres_fdw_option_errors("t").size(), 1u);
+    EXPECT_TRUE(m.postgres_fdw_option_errors("none").empty());
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -293,6 +294,144 @@ TEST(FdwRewrite, KeepUnmapped) {
               "fdw-rewrite: warning: server \"a\" is not in the map; passed through unchanged (--keep-unmapped)\n");
 }
 
+// Issue 18: a user mapping with options that no section covers is refused
+// like an unmapped server: every one listed once, servers first, nothing out.
+TEST(FdwRewrite, UncoveredUserMappingsExit3AndWriteNothing) {
+    Outcome r = run("CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'prod');\n"
+                    "CREATE USER MAPPING FOR alice SERVER s OPTIONS (\"user\" 'alice', password 'prod-pw');\n"
+                    "CREATE USER MAPPING FOR \"Bob\" SERVER s OPTIONS (sslkey '/prod/bob.key');\n"
+                    "CREATE USER MAPPING FOR CURRENT_USER SERVER s OPTIONS (password 'cu-pw');\n"
+                    "ALTER USER MAPPING FOR alice SERVER s OPTIONS (SET password 'prod-pw2');\n"
+                    "CREATE USER MAPPING FOR PUBLIC SERVER s OPTIONS (\"user\" 'guest');\n"
+                    "CREATE USER MAPPING FOR carol SERVER s OPTIONS (password 'covered');\n"
+                    "CREATE USER MAPPING FOR PUBLIC SERVER other OPTIONS (password 'o-pw');\n",
+                    "[server:s]\nhost = staging\n[user-mapping:carol@s]\n");
+    EXPECT_EQ(r.rc, EXIT_UNMAPPED);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err,
+              "fdw-rewrite: error: server \"other\" is not in the map\n"
+              "fdw-rewrite: error: user mapping for \"alice\" on server \"s\" is not in the map\n"
+              "fdw-rewrite: error: user mapping for \"Bob\" on server \"s\" is not in the map\n"
+              "fdw-rewrite: error: user mapping for CURRENT_USER on server \"s\" is not in the map\n"
+              "fdw-rewrite: error: user mapping for PUBLIC on server \"s\" is not in the map\n"
+              "fdw-rewrite: error: user mapping for PUBLIC on server \"other\" is not in the map\n"
+              "hint: add a [server:NAME] section for each (an empty section keeps its options)\n"
+              "hint: add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] "
+              "section for each user mapping (an empty section keeps its options), or use --keep-unmapped\n");
+    EXPECT_EQ(r.err.find("pw"), std::string::npos);
+}
+
+TEST(FdwRewrite, UncoveredUserMappingAloneHasItsOwnHint) {
+    Outcome r = run("CREATE SERVER s FOREIGN DATA WRAPPER w;\n"
+                    "CREATE USER MAPPING FOR alice SERVER s OPTIONS (password 'pw');\n",
+                    "[server:s]\n");
+    EXPECT_EQ(r.rc, EXIT_UNMAPPED);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err,
+              "fdw-rewrite: error: user mapping for \"alice\" on server \"s\" is not in the map\n"
+              "hint: add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] "
+              "section for each user mapping (an empty section keeps its options), or use --keep-unmapped\n");
+}
+
+TEST(FdwRewrite, KeepUnmappedUserMappings) {
+    const std::string in = "CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw;\n"
+                           "CREATE USER MAPPING FOR alice SERVER s OPTIONS (password 'pw');\n"
+                           "CREATE USER MAPPING FOR PUBLIC SERVER t OPTIONS (\"user\" 'u');\n";
+    RewriteConfig cfg;
+    cfg.keep_unmapped = true;
+    Outcome r = run(in, "[server:s]\n", cfg);
+    EXPECT_EQ(r.rc, EXIT_OK);
+    EXPECT_EQ(r.out, in);
+    EXPECT_EQ(r.err,
+              "fdw-rewrite: warning: server \"t\" is not in the map; passed through unchanged (--keep-unmapped)\n"
+              "fdw-rewrite: warning: user mapping for \"alice\" on server \"s\" is not in the map; passed through "
+              "unchanged with its options (--keep-unmapped)\n"
+              "fdw-rewrite: warning: user mapping for PUBLIC on server \"t\" is not in the map; passed through "
+              "unchanged with its options (--keep-unmapped)\n");
+}
+
+// No options, no secret: passes with a notice; so do an ALTER that only drops
+// options and a DROP USER MAPPING (silently).
+TEST(FdwRewrite, UserMappingWithoutOptionsPassesWithANotice) {
+    const std::string in = "CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw;\n"
+                           "CREATE USER MAPPING FOR PUBLIC SERVER s;\n"
+                           "ALTER USER MAPPING FOR alice SERVER s OPTIONS (DROP password);\n"
+                           "DROP USER MAPPING IF EXISTS FOR bob SERVER s;\n";
+    Outcome r = run(in, "[server:s]\n");
+    EXPECT_EQ(r.rc, EXIT_OK);
+    EXPECT_EQ(r.out, in);
+    EXPECT_EQ(r.err,
+              "fdw-rewrite: info: user mapping for PUBLIC on server \"s\" (CREATE USER MAPPING at input line 2): "
+              "not in the map; it sets no options, passed through unchanged\n"
+              "fdw-rewrite: info: user mapping for \"alice\" on server \"s\" (ALTER USER MAPPING at input line 3): "
+              "not in the map; it sets no options, passed through unchanged\n");
+}
+
+// An empty section is the map saying "keep": public@ covers PUBLIC, *@ all.
+TEST(FdwRewrite, EmptyUserMappingSectionsKeepOptions) {
+    const std::string in = "CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw;\n"
+                           "CREATE USER MAPPING FOR PUBLIC SERVER s OPTIONS (\"user\" 'u');\n"
+                           "CREATE SERVER t FOREIGN DATA WRAPPER postgres_fdw;\n"
+                           "CREATE USER MAPPING FOR alice SERVER t OPTIONS (password 'pw');\n";
+    Outcome r = run(in, "[server:s]\n[user-mapping:PUBLIC@s]\n[server:t]\n[user-mapping:*@t]\n");
+    EXPECT_EQ(r.rc, EXIT_OK);
+    EXPECT_EQ(r.out, in);
+    EXPECT_EQ(r.err, "");
+}
+
+// Map keys are checked against postgres_fdw's options for the object, with
+// the map file and line, before anything is written; only on servers the
+// input creates with postgres_fdw.
+TEST(FdwRewrite, KeysPostgresFdwRejectsAreErrorsWithFileAndLine) {
+    const std::string in = "CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host 'prod');\n"
+                           "CREATE USER MAPPING FOR alice SERVER s OPTIONS (password 'pw');\n";
+    Outcome r = run(in,
+                    "[server:s]\nhots = staging\npassword = x\nfetch_size = 100\nsslcert =\n"
+                    "[user-mapping:*@s]\nrole = bob\ndrop = false\npasswrd = y\nhost = h\n"
+                    "[user-mapping:alice@s]\nuser = a\npassword = b\nsslpassword = c\nsslkey = d\n"
+                    "sslcert = e\npassword_required = true\n");
+    EXPECT_EQ(r.rc, EXIT_FAILURE_);
+    EXPECT_EQ(r.out, "");
+    const std::string um = "user, password, sslpassword, password_required, sslcert, sslkey";
+    std::string expected =
+        "fdw-rewrite: error: t.map:2: \"hots\" is not an option postgres_fdw accepts on a foreign server (section "
+        "[server:s]; server \"s\" uses postgres_fdw)\n"
+        "fdw-rewrite: error: t.map:3: \"password\" is not an option postgres_fdw accepts on a foreign server "
+        "(section [server:s]; server \"s\" uses postgres_fdw)\n"
+        "fdw-rewrite: error: t.map:9: \"passwrd\" is not an option postgres_fdw accepts on a user mapping (section "
+        "[user-mapping:*@s]; server \"s\" uses postgres_fdw)\n"
+        "fdw-rewrite: error: t.map:10: \"host\" is not an option postgres_fdw accepts on a user mapping (section "
+        "[user-mapping:*@s]; server \"s\" uses postgres_fdw)\n";
+    ASSERT_EQ(r.err.substr(0, expected.size()), expected) << r.err;
+    std::string rest = r.err.substr(expected.size());
+    EXPECT_EQ(rest.rfind("hint: postgres_fdw accepts on a foreign server: ", 0), 0u) << rest;
+    EXPECT_NE(rest.find(", host, "), std::string::npos);
+    EXPECT_NE(rest.find("\nhint: postgres_fdw accepts on a user mapping: " + um + "\n"), std::string::npos) << rest;
+    EXPECT_EQ(std::count(rest.begin(), rest.end(), '\n'), 2);
+}
+
+TEST(FdwRewrite, KeysOfOtherWrappersAndAbsentServersAreNotChecked) {
+    const std::string in = "CREATE SERVER files FOREIGN DATA WRAPPER file_fdw;\n"
+                           "CREATE USER MAPPING FOR PUBLIC SERVER files OPTIONS (anything 'x');\n"
+                           "ALTER SERVER altered OPTIONS (SET host 'prod');\n";
+    Outcome r = run(in,
+                    "[server:files]\nfilename = /x\n[user-mapping:*@files]\nanything = y\n"
+                    "[server:altered]\nhots = x\n[server:absent]\npasswrd = x\n");
+    EXPECT_EQ(r.rc, EXIT_OK);
+    EXPECT_EQ(r.err, "fdw-rewrite: warning: map section [server:absent] (t.map:7) matches nothing in the input\n");
+}
+
+// Both: the map errors decide the exit status (1); the unmapped are listed too.
+TEST(FdwRewrite, BadKeyAndUnmappedTogetherExit1) {
+    Outcome r = run("CREATE SERVER s FOREIGN DATA WRAPPER postgres_fdw;\n"
+                    "CREATE SERVER u FOREIGN DATA WRAPPER postgres_fdw;\n",
+                    "[server:s]\nprot = 1\n");
+    EXPECT_EQ(r.rc, EXIT_FAILURE_);
+    EXPECT_EQ(r.out, "");
+    EXPECT_NE(r.err.find("fdw-rewrite: error: t.map:2: \"prot\" is not an option"), std::string::npos);
+    EXPECT_NE(r.err.find("fdw-rewrite: error: server \"u\" is not in the map\n"), std::string::npos);
+}
+
 TEST(FdwRewrite, UnusedSectionsWarn) {
     Outcome r = run("CREATE SERVER a FOREIGN DATA WRAPPER w;\n",
                 "[server:a]\n\n[server:typo]\nhost = x\n[user-mapping:bob@a]\nuser = x\n");
@@ -322,7 +461,7 @@ TEST(FdwRewrite, CheckReportsWithoutSecretsOrSql) {
               "at input line 14): rewritten by [user-mapping:*@archive_server] (t.map:3)\n"
               "fdw-rewrite: info:   password '****' -> '****'\n"
               "fdw-rewrite: info:   \"user\" 'postgres' -> 'reader'\n"
-              "fdw-rewrite: info: found 1 server and 1 user mapping; every server is in the map\n");
+              "fdw-rewrite: info: found 1 server and 1 user mapping; every server and user mapping is in the map\n");
 }
 
 TEST(FdwRewrite, CheckStillFailsOnUnmapped) {
