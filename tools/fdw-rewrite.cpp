@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
         ("map,m", po::value<std::string>(&map_path)->value_name("FILE"),
          "the map file (see fdwcopy-map(5)); required")
         ("keep-unmapped", po::bool_switch(&cfg.keep_unmapped),
-         "let servers that are not in the map through unchanged (a warning each)")
+         "let servers and user mappings that are not in the map through unchanged (a warning each)")
         ("check", po::bool_switch(&cfg.check),
          "write no SQL; report every server and user mapping and what would change")
         ("max-memory", po::value<size_t>(&max_memory)->value_name("BYTES"),
@@ -29,10 +29,11 @@ int main(int argc, char** argv) {
     cli.epilog =
         "Reads SQL on standard input and writes it, byte for byte, to standard output, with the\n"
         "OPTIONS of CREATE/ALTER SERVER and CREATE/ALTER USER MAPPING rewritten from the map.\n"
-        "Nothing is written until the whole input has been read and every foreign server in it\n"
-        "is in the map.\n"
+        "Nothing is written until the whole input has been read and every foreign server in it,\n"
+        "and every user mapping with options, is in the map.\n"
         "\n"
-        "Exit status: 0 success, 1 failure, 2 usage error, 3 a server is not in the map.\n"
+        "Exit status: 0 success, 1 failure (also a map key postgres_fdw rejects), 2 usage error,\n"
+        "3 a server or user mapping is not in the map.\n"
         "\n"
         "Example:\n"
         "  pg_dump --section=pre-data SRC | fdw-rewrite --map staging.map | psql DST\n";

@@ -7,6 +7,7 @@ bats_require_minimum_version 1.5.0
 
 load ../lib/pgsandbox
 load ../lib/fdwlayout
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	pgsb_start src arch tarch
@@ -117,7 +118,12 @@ MAP
 		"$T/partial.map" "$F/pre.sql" "$T/err" "$(pgsb_conninfo tarch dst3)" "$T/status"
 	[ "$(cat "$T/status")" = "3 0" ]
 	grep -x 'fdw-rewrite: error: .*' "$T/err" >"$T/errors"
-	echo 'fdw-rewrite: error: server "reporting_srv" is not in the map' >"$T/expected"
+	# ... and every user mapping with options, which no section covers either.
+	printf '%s\n' 'fdw-rewrite: error: server "reporting_srv" is not in the map' \
+		'fdw-rewrite: error: user mapping for "postgres" on server "archive_server" is not in the map' \
+		'fdw-rewrite: error: user mapping for PUBLIC on server "archive_server" is not in the map' \
+		'fdw-rewrite: error: user mapping for "alice" on server "reporting_srv" is not in the map' \
+		'fdw-rewrite: error: user mapping for "postgres" on server "reporting_srv" is not in the map' >"$T/expected"
 	diff -u "$T/expected" "$T/errors"
 	psql_on tarch dst3 -Atc "SELECT (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace),
 		(SELECT count(*) FROM pg_foreign_server), (SELECT count(*) FROM pg_extension WHERE extname = 'postgres_fdw')" >"$T/counts"
@@ -132,9 +138,44 @@ MAP
 	[ "$rc" -eq 3 ]
 	[ ! -s "$T/out" ]
 	grep -x 'fdw-rewrite: error: .*' "$T/err" >"$T/errors"
+	grep -x 'fdw-rewrite: error: server .*' "$T/err" >"$T/errors"
 	printf '%s\n' 'fdw-rewrite: error: server "archive_server" is not in the map' \
 		'fdw-rewrite: error: server "reporting_srv" is not in the map' >"$T/expected"
 	diff -u "$T/expected" "$T/errors"
+	[ "$(grep -c '^fdw-rewrite: error: user mapping for ' "$T/err")" -eq 4 ]
+}
+
+@test "the map's keys are checked against the option names the server's postgres_fdw accepts" {
+	# postgres_fdw's own validator lists what it accepts in its hint; fdw-rewrite
+	# names the same options, for servers and for user mappings.
+	psql_on tarch -c "CREATE DATABASE optnames"
+	psql_on tarch optnames -c "CREATE EXTENSION postgres_fdw" \
+		-c "CREATE SERVER probe FOREIGN DATA WRAPPER postgres_fdw" >/dev/null
+	for obj in server mapping; do
+		if [ $obj = server ]; then
+			sql="CREATE SERVER s2 FOREIGN DATA WRAPPER postgres_fdw OPTIONS (nosuchopt 'x')"
+			map='[server:reporting_srv]\n[server:archive_server]\nnosuchopt = x\n'
+			line=3
+			what='foreign server'
+		else
+			sql="CREATE USER MAPPING FOR PUBLIC SERVER probe OPTIONS (nosuchopt 'x')"
+			map='[server:archive_server]\n[server:reporting_srv]\n[user-mapping:*@archive_server]\nnosuchopt = x\n'
+			line=4
+			what='user mapping'
+		fi
+		run ! psql -X -d "$(pgsb_conninfo tarch optnames)" -c "$sql"
+		sed -n 's/^HINT:  Valid options in this context are: //p' <<<"$output" >"$T/server.$obj"
+		[ -s "$T/server.$obj" ]
+		printf "$map" >"$T/typo.map"
+		chmod 600 "$T/typo.map"
+		rc=0
+		fdw-rewrite --map "$T/typo.map" <"$F/pre.sql" >"$T/out" 2>"$T/err" || rc=$?
+		[ "$rc" -eq 1 ]
+		[ ! -s "$T/out" ]
+		grep -qx "fdw-rewrite: error: $T/typo.map:$line: \"nosuchopt\" is not an option postgres_fdw accepts on a $what .*" "$T/err"
+		sed -n "s/^hint: postgres_fdw accepts on a $what: //p" "$T/err" >"$T/ours.$obj"
+		diff -u "$T/server.$obj" "$T/ours.$obj"
+	done
 }
 
 @test "no password on stderr, with -v and with --check" {
@@ -150,12 +191,12 @@ MAP
 	grep -c '^fdw-rewrite: info: user mapping for ' "$T/check" >"$T/n"
 	[ "$(cat "$T/n")" = 4 ]
 	grep -qx "fdw-rewrite: info:   password '\*\*\*\*' -> '\*\*\*\*'" "$T/check"
-	grep -qx 'fdw-rewrite: info: found 2 servers and 4 user mappings; every server is in the map' "$T/check"
+	grep -qx 'fdw-rewrite: info: found 2 servers and 4 user mappings; every server and user mapping is in the map' "$T/check"
 }
 
 @test "a full plain dump with COPY data passes through and restores" {
 	# Empty server sections keep every option: the output is the input, byte for byte.
-	printf '[server:archive_server]\n[server:reporting_srv]\n' >"$T/keep.map"
+	printf '[server:archive_server]\n[server:reporting_srv]\n[user-mapping:*@archive_server]\n[user-mapping:*@reporting_srv]\n' >"$T/keep.map"
 	chmod 600 "$T/keep.map"
 	fdw-rewrite --map "$T/keep.map" <"$F/full.sql" >"$T/same.sql" 2>"$T/err"
 	cmp "$F/full.sql" "$T/same.sql"

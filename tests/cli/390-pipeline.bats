@@ -119,7 +119,9 @@ table_sums() {
 
 @test "pipeline on the FDW database: rows, sequences and schema equal the source's" {
 	# the servers stay pointing at the archive cluster: the schemas must be equal
-	printf '[server:archive_server]\n[server:reporting_srv]\n' >"$BATS_TEST_TMPDIR/map"
+	# (empty sections keep the servers' and the user mappings' options)
+	printf '[server:archive_server]\n[server:reporting_srv]\n[user-mapping:*@archive_server]\n[user-mapping:*@reporting_srv]\n' \
+		>"$BATS_TEST_TMPDIR/map"
 	chmod 600 "$BATS_TEST_TMPDIR/map"
 	hold_snapshot fdwsrc
 	clone fdwsrc

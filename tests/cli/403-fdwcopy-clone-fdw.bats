@@ -38,6 +38,9 @@ fetch_size =
 user = postgres
 password = env:STAGING_ARCHIVE_PW
 
+[user-mapping:postgres@reporting_srv]
+password = env:STAGING_ARCHIVE_PW
+
 [user-mapping:alice@reporting_srv]
 drop = true
 MAP
@@ -81,7 +84,7 @@ objects_of() {
 	psql_on dst t1 -Atc "SELECT srvname, usename, array_to_string(ARRAY(SELECT o FROM unnest(umoptions) o ORDER BY 1), ',') FROM pg_user_mappings ORDER BY 1, 2" >"$BATS_TEST_TMPDIR/out"
 	printf '%s\n' "archive_server|postgres|password=staging-pw,user=postgres" \
 		"archive_server|public|password=staging-pw,user=postgres" \
-		"reporting_srv|postgres|password=rep-secret-pw,user=postgres" >"$BATS_TEST_TMPDIR/expected"
+		"reporting_srv|postgres|password=staging-pw,user=postgres" >"$BATS_TEST_TMPDIR/expected"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out"
 }
 

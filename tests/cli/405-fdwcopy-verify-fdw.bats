@@ -31,6 +31,9 @@ dbname = archive_db
 user = postgres
 password = env:STAGING_PW
 
+[user-mapping:postgres@reporting_srv]
+password = env:STAGING_PW
+
 [user-mapping:alice@reporting_srv]
 role = zed
 MAP

@@ -21,14 +21,18 @@ setup_file() {
 [server:archive_server]
 port = $(pgsb_port dst)
 dbname = tarchive_db
+[user-mapping:*@archive_server]
+password = tgt-archive-pw
 [server:reporting_srv]
 port = $(pgsb_port dst)
 dbname = tarchive_db
+[user-mapping:postgres@reporting_srv]
+password = tgt-reporting-pw
 [user-mapping:alice@reporting_srv]
 drop = true
 MAP
-	# archive_server only
-	head -n 3 "$F/full.map" >"$F/archive-only.map"
+	# archive_server and its user mappings only
+	head -n 5 "$F/full.map" >"$F/archive-only.map"
 	chmod 600 "$F/full.map" "$F/archive-only.map"
 }
 

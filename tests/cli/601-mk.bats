@@ -228,6 +228,9 @@ fetch_size =
 [user-mapping:postgres@archive_server]
 password = env:MK_ARCHIVE_PW
 
+[user-mapping:public@archive_server]
+password = env:MK_ARCHIVE_PW
+
 [user-mapping:postgres@reporting_srv]
 password = env:MK_ARCHIVE_PW
 
