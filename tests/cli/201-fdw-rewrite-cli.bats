@@ -149,7 +149,7 @@ MAP
 		'fdw-rewrite: error: user mapping for PUBLIC on server "archive_server" is not in the map' \
 		'fdw-rewrite: error: user mapping for "Carol" on server "archive_server" is not in the map' >"$T/expected"
 	diff -u "$T/expected" "$T/errors"
-	grep -qx 'hint: add a \[user-mapping:ROLE@SERVER\], \[user-mapping:public@SERVER\] or \[user-mapping:\*@SERVER\] section for each user mapping (an empty section keeps its options), or use --keep-unmapped' "$T/err"
+	grep -qx 'fdw-rewrite: hint: add a \[user-mapping:ROLE@SERVER\], \[user-mapping:public@SERVER\] or \[user-mapping:\*@SERVER\] section for each user mapping (an empty section keeps its options), or use --keep-unmapped' "$T/err"
 	run ! grep -q prod-secret-pw "$T/err"
 
 	# --check gates the same way, and counts them.
@@ -210,8 +210,8 @@ MAP
 		"fdw-rewrite: error: $T/m.map:7: \"passwrd\" is not an option postgres_fdw accepts on a user mapping (section [user-mapping:*@archive_server]; server \"archive_server\" uses postgres_fdw)" \
 		>"$T/expected"
 	diff -u "$T/expected" "$T/errors"
-	grep -qx 'hint: postgres_fdw accepts on a user mapping: user, password, sslpassword, password_required, sslcert, sslkey' "$T/err"
-	grep -q '^hint: postgres_fdw accepts on a foreign server: .*, host, .*, port, ' "$T/err"
+	grep -qx 'fdw-rewrite: hint: postgres_fdw accepts on a user mapping: user, password, sslpassword, password_required, sslcert, sslkey' "$T/err"
+	grep -q '^fdw-rewrite: hint: postgres_fdw accepts on a foreign server: .*, host, .*, port, ' "$T/err"
 	run ! grep -q staging-pw "$T/err"
 	# --check too, even with --keep-unmapped.
 	rc=0

@@ -173,7 +173,7 @@ MAP
 		[ "$rc" -eq 1 ]
 		[ ! -s "$T/out" ]
 		grep -qx "fdw-rewrite: error: $T/typo.map:$line: \"nosuchopt\" is not an option postgres_fdw accepts on a $what .*" "$T/err"
-		sed -n "s/^hint: postgres_fdw accepts on a $what: //p" "$T/err" >"$T/ours.$obj"
+		sed -n "s/^fdw-rewrite: hint: postgres_fdw accepts on a $what: //p" "$T/err" >"$T/ours.$obj"
 		diff -u "$T/server.$obj" "$T/ours.$obj"
 	done
 }

@@ -315,8 +315,8 @@ TEST(FdwRewrite, UncoveredUserMappingsExit3AndWriteNothing) {
               "fdw-rewrite: error: user mapping for CURRENT_USER on server \"s\" is not in the map\n"
               "fdw-rewrite: error: user mapping for PUBLIC on server \"s\" is not in the map\n"
               "fdw-rewrite: error: user mapping for PUBLIC on server \"other\" is not in the map\n"
-              "hint: add a [server:NAME] section for each (an empty section keeps its options)\n"
-              "hint: add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] "
+              "fdw-rewrite: hint: add a [server:NAME] section for each (an empty section keeps its options)\n"
+              "fdw-rewrite: hint: add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] "
               "section for each user mapping (an empty section keeps its options), or use --keep-unmapped\n");
     EXPECT_EQ(r.err.find("pw"), std::string::npos);
 }
@@ -329,7 +329,7 @@ TEST(FdwRewrite, UncoveredUserMappingAloneHasItsOwnHint) {
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err,
               "fdw-rewrite: error: user mapping for \"alice\" on server \"s\" is not in the map\n"
-              "hint: add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] "
+              "fdw-rewrite: hint: add a [user-mapping:ROLE@SERVER], [user-mapping:public@SERVER] or [user-mapping:*@SERVER] "
               "section for each user mapping (an empty section keeps its options), or use --keep-unmapped\n");
 }
 
@@ -404,9 +404,9 @@ TEST(FdwRewrite, KeysPostgresFdwRejectsAreErrorsWithFileAndLine) {
         "[user-mapping:*@s]; server \"s\" uses postgres_fdw)\n";
     ASSERT_EQ(r.err.substr(0, expected.size()), expected) << r.err;
     std::string rest = r.err.substr(expected.size());
-    EXPECT_EQ(rest.rfind("hint: postgres_fdw accepts on a foreign server: ", 0), 0u) << rest;
+    EXPECT_EQ(rest.rfind("fdw-rewrite: hint: postgres_fdw accepts on a foreign server: ", 0), 0u) << rest;
     EXPECT_NE(rest.find(", host, "), std::string::npos);
-    EXPECT_NE(rest.find("\nhint: postgres_fdw accepts on a user mapping: " + um + "\n"), std::string::npos) << rest;
+    EXPECT_NE(rest.find("\nfdw-rewrite: hint: postgres_fdw accepts on a user mapping: " + um + "\n"), std::string::npos) << rest;
     EXPECT_EQ(std::count(rest.begin(), rest.end(), '\n'), 2);
 }
 
