@@ -7,7 +7,6 @@ bats_require_minimum_version 1.5.0
 
 load ../lib/pgsandbox
 load ../lib/fdwlayout
-bats_require_minimum_version 1.5.0
 
 setup_file() {
 	pgsb_start src arch tarch
@@ -166,7 +165,7 @@ MAP
 		run ! psql -X -d "$(pgsb_conninfo tarch optnames)" -c "$sql"
 		sed -n 's/^HINT:  Valid options in this context are: //p' <<<"$output" >"$T/server.$obj"
 		[ -s "$T/server.$obj" ]
-		printf "$map" >"$T/typo.map"
+		printf '%b' "$map" >"$T/typo.map"
 		chmod 600 "$T/typo.map"
 		rc=0
 		fdw-rewrite --map "$T/typo.map" <"$F/pre.sql" >"$T/out" 2>"$T/err" || rc=$?
