@@ -148,7 +148,7 @@ relations_in() {
 	run --separate-stderr fdwcopy restore --clean --dir "$F/backup" --target "$(pgsb_conninfo dst partial)" --fdw-map "$F/archive-only.map"
 	[ "$status" -eq 3 ]
 	[[ $stderr == *'fdw-rewrite: error: server "reporting_srv" is not in the map'* ]]
-	[[ $stderr == *"fdwcopy: error: the map $F/archive-only.map does not cover every foreign server of the backup; nothing was written to the target"* ]]
+	[[ $stderr == *"fdwcopy: error: the map $F/archive-only.map does not cover every foreign server and user mapping of the backup; nothing was written to the target"* ]]
 	[ "$(relations_in partial)" -eq 0 ]
 }
 
