@@ -342,7 +342,7 @@ private:
                               "pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM u");
         r.inserted = std::strtoll(PQgetvalue(u.get(), 0, 0), nullptr, 10);
         r.updated = std::strtoll(PQgetvalue(u.get(), 0, 1), nullptr, 10);
-        tgt_->exec("COMMIT");
+        commit_durable(*tgt_);
         src_->exec("COMMIT");
         r.rows = rows;
         r.bytes = streamed;
@@ -476,7 +476,7 @@ private:
     // Commits the item's target transaction (first: a commit that fails
     // leaves nothing done) and the source's, and makes its result.
     ItemResult commit_item(const WorkItem& w, int64_t rows, int64_t bytes, Clock::time_point t0) {
-        tgt_->exec("COMMIT");
+        commit_durable(*tgt_);
         src_->exec("COMMIT");
         ItemResult r;
         r.item = w;
@@ -636,8 +636,12 @@ private:
         Result v = src_->exec("SELECT last_value, is_called FROM " + rel);
         std::string last = PQgetvalue(v.get(), 0, 0), called = PQgetvalue(v.get(), 0, 1);
         src_->exec("COMMIT");
+        // setval() is not transactional, but its WAL record is flushed with
+        // the commit of the transaction around it: one that waits for that.
+        tgt_->exec("BEGIN");
         tgt_->exec_params("SELECT pg_catalog.setval($1::pg_catalog.regclass, $2::pg_catalog.int8, $3::pg_catalog.bool)",
                           {rel, last, called});
+        commit_durable(*tgt_);
         ItemResult r;
         r.item = w;
         r.rows = 1;

@@ -497,7 +497,10 @@ int Engine::run() {
                  "kB'; SET max_parallel_maintenance_workers = " + std::to_string(o_.parallel_workers) +
                  "; SET statement_timeout = 0; SET lock_timeout = 0; "
                  "SET idle_in_transaction_session_timeout = 0; SET client_min_messages = warning; "
-                 "SET default_tablespace = ''";
+                 "SET default_tablespace = ''; " +
+                 // A done line says the index exists: its commit must survive a
+                 // target crash (synchronous_commit may be off on the target).
+                 durable_commit_setting_sql(false);
     slots_.resize(static_cast<size_t>(jobs));
     for (auto& s : slots_) s.conn = connect_target();
     existing_names_ = target_index_names(*slots_[0].conn);

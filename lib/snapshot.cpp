@@ -81,6 +81,14 @@ void setup_target_session(Connection& conn, const std::string& encoding) {
                     "\": " + conn.error_message());
 }
 
+std::string durable_commit_setting_sql(bool local) {
+    return std::string("SELECT pg_catalog.set_config('synchronous_commit', "
+                       "CASE WHEN s.reset_val = 'off' THEN 'on' ELSE s.reset_val END, ") +
+           (local ? "true" : "false") + ") FROM pg_catalog.pg_settings s WHERE s.name = 'synchronous_commit'";
+}
+
+void commit_durable(Connection& conn) { conn.exec(durable_commit_setting_sql(true) + "; COMMIT"); }
+
 std::string export_snapshot(Connection& conn) {
     conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     return conn.scalar("SELECT pg_catalog.pg_export_snapshot()");

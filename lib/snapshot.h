@@ -19,11 +19,25 @@ namespace fdwcopy {
 void setup_source_session(Connection& conn);
 
 // Session settings for loading a target: the same as setup_source_session plus
-// synchronous_commit off (each load is one transaction that a crash would roll
-// back or that a rerun redoes; a lost commit is redone by rerunning the item).
+// synchronous_commit off for the session (the many small statements of a load
+// need not wait for WAL flushes); the COMMIT whose result is reported goes
+// through commit_durable, so that what a result line says survives a crash.
 // client_encoding is set to encoding when it is non-empty (use the source's
 // server_encoding so that text and binary COPY data pass through unconverted).
 void setup_target_session(Connection& conn, const std::string& encoding = {});
+
+// SQL that sets synchronous_commit to a durable value: the server's own
+// (pg_settings.reset_val: the configuration file's, the role's or the
+// database's) unless that is off, then on. Every value but off waits for the
+// commit record to be flushed to the local WAL (PostgreSQL docs, "Asynchronous
+// Commit", synchronous_commit), so a commit it covers survives a server crash.
+// local: for the current transaction only (SET LOCAL); else for the session.
+std::string durable_commit_setting_sql(bool local);
+
+// Commits conn's open transaction durably (durable_commit_setting_sql(true),
+// then COMMIT, in one round trip): when it returns, the transaction survives a
+// crash of the server. Throws Error("<role>: <libpq message>") on failure.
+void commit_durable(Connection& conn);
 
 // Begins a REPEATABLE READ, READ ONLY transaction (as pg_dump does) and returns
 // the id of its exported snapshot, e.g. "00000003-0000001B-1".
