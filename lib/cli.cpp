@@ -1,7 +1,13 @@
 // Shared command-line handling (see cli.h).
 #include "cli.h"
 
+#include <csignal>
 #include <iostream>
+
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "exitcodes.h"
 #include "log.h"
@@ -27,7 +33,17 @@ int Cli::usage_error(const std::string& msg) const {
     return EXIT_USAGE;
 }
 
+void die_with_parent() {
+#ifdef __linux__
+    // A parent that dies before prctl takes effect sends no signal: then
+    // getppid() has changed to the reaper's pid by the time prctl returns.
+    const pid_t parent = getppid();
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) == 0 && getppid() != parent) raise(SIGTERM);
+#endif
+}
+
 int Cli::parse(int argc, char** argv) {
+    die_with_parent();
     log_init(name_);
     po::options_description all;
     all.add(options);

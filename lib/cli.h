@@ -28,7 +28,7 @@ public:
 
     // Parses argv. Returns -1 when the tool should go on, or the exit code to
     // return from main now (0 after --help/--version, 2 after a usage error).
-    // Also calls log_init and sets the verbosity from -v/-q.
+    // Also calls die_with_parent() and log_init, and sets the verbosity from -v/-q.
     int parse(int argc, char** argv);
 
     // Prints a usage error and returns 2.
@@ -38,6 +38,13 @@ public:
 private:
     std::string name_, summary_, usage_;
 };
+
+// Asks the kernel to send this process SIGTERM when its parent dies
+// (prctl(2) PR_SET_PDEATHSIG), so that a tool started by a driver that is
+// killed (kill -9) stops too instead of writing on to the target. If the
+// parent already died between the start of the process and the prctl call
+// (getppid() changed), raises SIGTERM at once. Linux only; elsewhere a no-op.
+void die_with_parent();
 
 // Standard "--source"/"--target" options with their environment fallbacks.
 void add_source_option(Cli& cli, std::string* dest);
