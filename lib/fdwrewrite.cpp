@@ -655,18 +655,37 @@ int FdwRewriter::finish() {
     return rc == EXIT_OK ? EXIT_UNMAPPED : rc;
 }
 
-bool parse_set_standard_conforming_strings(const std::vector<SqlToken>& t, bool* on) {
+namespace {
+// "SET [SESSION|LOCAL] name {=|TO} value": value's text, lower case.
+bool parse_set(const std::vector<SqlToken>& t, const char* name, std::string* value) {
     size_t i = 0;
     if (i >= t.size() || !t[i].is_word("set")) return false;
     ++i;
     if (i < t.size() && (t[i].is_word("session") || t[i].is_word("local"))) ++i;
-    if (i >= t.size() || !t[i].is_word("standard_conforming_strings")) return false;
+    if (i >= t.size() || !t[i].is_word(name)) return false;
     ++i;
     if (i >= t.size() || !(t[i].is_word("to") || (t[i].kind == SqlToken::Punct && t[i].value == "="))) return false;
     ++i;
     if (i >= t.size()) return false;
-    std::string v = ascii_lower(t[i].value);
     if (t[i].kind != SqlToken::Word && t[i].kind != SqlToken::String && t[i].kind != SqlToken::Number) return false;
+    *value = ascii_lower(t[i].value);
+    return true;
+}
+}  // namespace
+
+bool parse_set_client_encoding(const std::vector<SqlToken>& t, bool* utf8) {
+    std::string v;
+    if (!parse_set(t, "client_encoding", &v)) return false;
+    std::string name;
+    for (char c : v)
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) name += c;
+    *utf8 = name == "utf8" || name == "unicode" || name == "default";
+    return true;
+}
+
+bool parse_set_standard_conforming_strings(const std::vector<SqlToken>& t, bool* on) {
+    std::string v;
+    if (!parse_set(t, "standard_conforming_strings", &v)) return false;
     if (v == "on" || v == "true" || v == "yes" || v == "1" || v == "default") *on = true;
     else if (v == "off" || v == "false" || v == "no" || v == "0") *on = false;
     else return false;
@@ -728,6 +747,9 @@ void OutputSpool::commit(int fd) {
 int run_fdw_rewrite(int in_fd, int out_fd, const FdwMap& map, const RewriteConfig& cfg, size_t memory_bytes) {
     FdwRewriter rw(map, cfg);
     SqlLexer lex(&FdwRewriter::wants_whole);
+    // A psql script holds no NUL byte, and none that is not UTF-8 while its
+    // client_encoding is UTF8 (pg_dump sets it at the top of every script).
+    lex.check_text(true);
     OutputSpool spool(memory_bytes);
     SqlPiece piece;
     std::string replaced;
@@ -739,6 +761,8 @@ int run_fdw_rewrite(int in_fd, int out_fd, const FdwMap& map, const RewriteConfi
             if (piece.kind == SqlPiece::Statement && piece.whole() &&
                 parse_set_standard_conforming_strings(piece.tokens, &on))
                 lex.set_standard_conforming_strings(on);
+            if (piece.kind == SqlPiece::Statement && piece.whole() && parse_set_client_encoding(piece.tokens, &on))
+                lex.set_input_utf8(on);
         }
     };
     std::string buf(1 << 16, '\0');

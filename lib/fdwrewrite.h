@@ -71,6 +71,12 @@ private:
 // sets *on and returns true (the lexer must follow it).
 bool parse_set_standard_conforming_strings(const std::vector<SqlToken>& tokens, bool* on);
 
+// If tokens are "SET [SESSION|LOCAL] client_encoding {=|TO} value", sets *utf8
+// to whether value names UTF-8 (PostgreSQL's encoding names, compared as
+// pg_char_to_encoding does: case and punctuation ignored; UTF8, UNICODE) and
+// returns true. DEFAULT counts as UTF-8 (pg_dump always names the encoding).
+bool parse_set_client_encoding(const std::vector<SqlToken>& tokens, bool* utf8);
+
 // Output held back until the whole input is known to be safe: up to
 // memory_bytes in memory, the rest in a temporary file that is unlinked as soon
 // as it is created (in $TMPDIR, default /tmp), so nothing is left behind even

@@ -128,7 +128,29 @@ SqlLexer::SqlLexer(HoldFn hold, size_t part_bytes, size_t max_held_bytes)
 void SqlLexer::feed(const char* data, size_t len) { buf_.append(data, len); }
 void SqlLexer::finish() { eof_ = true; }
 
+void SqlLexer::check_text(bool utf8) {
+    if (!check_) check_.reset(new TextCheck(utf8));
+    else check_->set_utf8(utf8);
+}
+
+void SqlLexer::set_input_utf8(bool on) {
+    if (check_ && check_->utf8() != on) check_->set_utf8(on);
+}
+
 void SqlLexer::emit(SqlPiece& out, SqlPiece::Kind kind, size_t end) {
+    if (check_) {
+        std::string why;
+        size_t back = 0;
+        size_t bad = check_->feed(buf_.data(), end, &why, &back);
+        // The line of the bad byte (a broken character holds no newline
+        // before its breaking byte); the offset of the character's first byte.
+        if (bad != std::string::npos)
+            throw Error(text_error_message(
+                line_ + static_cast<size_t>(std::count(buf_.begin(), buf_.begin() + static_cast<long>(bad), '\n')),
+                offset_ + bad - back, why));
+    }
+    offset_ += end;
+    if (tok_begin_ < end) tok_cut_ = true;  // meaningful only while a token is in progress
     out = SqlPiece{};
     out.kind = kind;
     out.text.assign(buf_, 0, end);
@@ -176,7 +198,8 @@ void SqlLexer::token(SqlToken::Kind kind, size_t begin, size_t end) {
     has_tokens_ = true;
     std::string value;
     if (kind == SqlToken::Word) {
-        value = ascii_lower(buf_.substr(begin, end - begin));
+        // A word whose start went out in an earlier part matches no keyword.
+        if (!tok_cut_) value = ascii_lower(buf_.substr(begin, end - begin));
         if (word_count_ == 0 && value == "copy") is_copy_ = true;
         if (is_copy_ && paren_depth_ == 0) {
             if (prev_from_ && value == "stdin") copy_from_stdin_ = true;
@@ -255,6 +278,102 @@ bool SqlLexer::copy_starts_here(const std::string& line) const {
     return false;
 }
 
+// Goes on scanning the word, number, parameter or dollar-quote tag that
+// started at tok_begin_, from pos_ (never from its start again).
+SqlLexer::Step SqlLexer::scan_long_token() {
+    const size_t n = buf_.size();
+    size_t i = pos_;
+    auto number_cont = [](unsigned char c) {
+        return is_digit(c) || c == '.' || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    };
+    switch (st_) {
+    case St::Word: while (i < n && is_ident_cont(static_cast<unsigned char>(buf_[i]))) ++i; break;
+    case St::Number: while (i < n && number_cont(static_cast<unsigned char>(buf_[i]))) ++i; break;
+    case St::Param: while (i < n && is_digit(static_cast<unsigned char>(buf_[i]))) ++i; break;
+    default: while (i < n && is_tag_cont(static_cast<unsigned char>(buf_[i]))) ++i; break;
+    }
+    pos_ = i;
+    if (i >= n && !eof_) return Step::NeedMore;
+    const int next = i < n ? static_cast<unsigned char>(buf_[i]) : -1;
+    switch (st_) {
+    case St::Word: {
+        const char c = buf_[tok_begin_];
+        if (!tok_cut_ && i == tok_begin_ + 1 && next == '\'') {
+            // E'...' takes backslash escapes; B'...', X'...', N'...' are plain.
+            if (c == 'e' || c == 'E') {
+                st_ = St::EString;
+                pos_ = i + 1;
+                return Step::Progress;
+            }
+            if (c == 'b' || c == 'B' || c == 'x' || c == 'X') {
+                st_ = St::String;
+                pos_ = i + 1;
+                return Step::Progress;
+            }
+            if (c == 'n' || c == 'N') {
+                st_ = std_strings_ ? St::String : St::EString;
+                pos_ = i + 1;
+                return Step::Progress;
+            }
+        }
+        st_ = St::Normal;
+        token(SqlToken::Word, tok_begin_, i);
+        break;
+    }
+    case St::Number:
+        st_ = St::Normal;
+        token(SqlToken::Number, tok_begin_, i);
+        break;
+    case St::Param:
+        st_ = St::Normal;
+        token(SqlToken::Param, tok_begin_, i);
+        break;
+    default:  // DollarTag
+        if (next == '$' && !tok_cut_) {
+            dollar_tag_ = buf_.substr(tok_begin_, i + 1 - tok_begin_);
+            st_ = St::Dollar;
+            pos_ = i + 1;
+        } else {
+            // Not a dollar quote: a lone '$', then the rest is scanned again
+            // as whatever it is (once; a tag cut by a part is not rescanned).
+            st_ = St::Normal;
+            token(SqlToken::Punct, tok_begin_, tok_begin_ + 1);
+            if (!tok_cut_) pos_ = tok_begin_ + 1;
+        }
+    }
+    return Step::Progress;
+}
+
+// A token in progress that is a part long already: shown to the hold
+// predicate as it is so far (a token that long decides as much as a whole one,
+// and waiting for its end would hold all of it in memory).
+bool SqlLexer::long_token_in_progress() const {
+    switch (st_) {
+    case St::Word: case St::Number: case St::Param: case St::DollarTag:
+    case St::String: case St::EString: case St::QuotedIdent: case St::Dollar:
+        return !tok_cut_ && pos_ - tok_begin_ >= part_bytes_;
+    default:
+        return false;
+    }
+}
+
+// The tokens the hold predicate is asked about: those of the statement so
+// far, and a long token in progress (its value: what was scanned, as it is;
+// a word folded to lower case).
+std::vector<SqlToken> SqlLexer::hold_probe() const {
+    std::vector<SqlToken> t = tokens_;
+    if (!long_token_in_progress()) return t;
+    SqlToken::Kind kind = SqlToken::String;
+    if (st_ == St::Word) kind = SqlToken::Word;
+    else if (st_ == St::Number) kind = SqlToken::Number;
+    else if (st_ == St::Param) kind = SqlToken::Param;
+    else if (st_ == St::QuotedIdent) kind = SqlToken::QuotedIdent;
+    std::string value = buf_.substr(tok_begin_, pos_ - tok_begin_);
+    if (kind == SqlToken::Word) value = ascii_lower(std::move(value));
+    t.push_back(SqlToken{kind, tok_begin_, pos_, std::move(value)});
+    return t;
+}
+
 // Scans one token (or one whitespace byte) in the Normal state.
 SqlLexer::Step SqlLexer::scan_normal(SqlPiece& out) {
     const size_t n = buf_.size();
@@ -295,6 +414,7 @@ SqlLexer::Step SqlLexer::scan_normal(SqlPiece& out) {
     }
     has_tokens_ = true;
     tok_begin_ = pos_;
+    tok_cut_ = false;
     if (c == '\'') {
         st_ = std_strings_ ? St::String : St::EString;
         ++pos_;
@@ -309,22 +429,19 @@ SqlLexer::Step SqlLexer::scan_normal(SqlPiece& out) {
         if (short_of(pos_ + 1)) return Step::NeedMore;
         int d = at(pos_ + 1);
         if (d >= 0 && is_digit(static_cast<unsigned char>(d))) {
-            size_t i = pos_ + 1;
-            while (i < n && is_digit(static_cast<unsigned char>(buf_[i]))) ++i;
-            if (short_of(i)) return Step::NeedMore;
-            token(SqlToken::Param, pos_, i);
-            pos_ = i;
+            st_ = St::Param;
+            pos_ += 2;
             return Step::Progress;
         }
-        size_t i = pos_ + 1;
         if (d >= 0 && is_ident_start(static_cast<unsigned char>(d))) {
-            while (i < n && is_tag_cont(static_cast<unsigned char>(buf_[i]))) ++i;
-            if (short_of(i)) return Step::NeedMore;
+            st_ = St::DollarTag;
+            pos_ += 2;
+            return Step::Progress;
         }
-        if (at(i) == '$') {
-            dollar_tag_ = buf_.substr(pos_, i + 1 - pos_);
+        if (d == '$') {
+            dollar_tag_ = "$$";
             st_ = St::Dollar;
-            pos_ = i + 1;
+            pos_ += 2;
             return Step::Progress;
         }
         token(SqlToken::Punct, pos_, pos_ + 1);
@@ -332,39 +449,13 @@ SqlLexer::Step SqlLexer::scan_normal(SqlPiece& out) {
         return Step::Progress;
     }
     if (is_ident_start(c)) {
-        size_t i = pos_ + 1;
-        while (i < n && is_ident_cont(static_cast<unsigned char>(buf_[i]))) ++i;
-        if (short_of(i)) return Step::NeedMore;
-        if (i == pos_ + 1 && at(i) == '\'') {
-            // E'...' takes backslash escapes; B'...', X'...', N'...' are plain.
-            if (c == 'e' || c == 'E') {
-                st_ = St::EString;
-                pos_ = i + 1;
-                return Step::Progress;
-            }
-            if (c == 'b' || c == 'B' || c == 'x' || c == 'X') {
-                st_ = St::String;
-                pos_ = i + 1;
-                return Step::Progress;
-            }
-            if (c == 'n' || c == 'N') {
-                st_ = std_strings_ ? St::String : St::EString;
-                pos_ = i + 1;
-                return Step::Progress;
-            }
-        }
-        token(SqlToken::Word, pos_, i);
-        pos_ = i;
+        st_ = St::Word;
+        ++pos_;
         return Step::Progress;
     }
     if (is_digit(c)) {
-        size_t i = pos_ + 1;
-        while (i < n && (is_digit(static_cast<unsigned char>(buf_[i])) || buf_[i] == '.' || buf_[i] == '_' ||
-                         (buf_[i] >= 'a' && buf_[i] <= 'z') || (buf_[i] >= 'A' && buf_[i] <= 'Z')))
-            ++i;
-        if (short_of(i)) return Step::NeedMore;
-        token(SqlToken::Number, pos_, i);
-        pos_ = i;
+        st_ = St::Number;
+        ++pos_;
         return Step::Progress;
     }
     if (c == '(') ++paren_depth_;
@@ -394,6 +485,12 @@ bool SqlLexer::next(SqlPiece& out) {
             switch (st_) {
             case St::Normal:
                 step = scan_normal(out);
+                break;
+            case St::Word:
+            case St::Number:
+            case St::Param:
+            case St::DollarTag:
+                step = scan_long_token();
                 break;
             case St::LineComment: {
                 // psqlscan.l: a -- comment ends at \n or \r.
@@ -568,10 +665,11 @@ bool SqlLexer::next(SqlPiece& out) {
                 }
                 if (streaming_) return emit_statement(out, pos_, false, false);
                 // Ask again whenever more tokens are known: "CREATE" alone cannot tell.
-                if (!asked_ || asked_at_ != tokens_.size()) {
+                size_t known = tokens_.size() + (long_token_in_progress() ? 1 : 0);
+                if (!asked_ || asked_at_ != known) {
                     asked_ = true;
-                    asked_at_ = tokens_.size();
-                    if (!hold_ || !hold_(tokens_)) return emit_statement(out, pos_, false, false);
+                    asked_at_ = known;
+                    if (!hold_ || !hold_(hold_probe())) return emit_statement(out, pos_, false, false);
                 }
                 if (buf_.size() > max_held_bytes_)
                     throw Error("statement starting at input line " + std::to_string(line_) +
@@ -584,7 +682,13 @@ bool SqlLexer::next(SqlPiece& out) {
                 if (!eof_) return false;
                 continue;  // cannot happen: scanners do not wait at EOF
             }
-            if (buf_.empty()) return false;
+            if (buf_.empty()) {
+                std::string why;
+                size_t back = 0;
+                if (check_ && !check_->finish(&why, &back))
+                    throw Error(text_error_message(line_, offset_ - back, why));
+                return false;
+            }
             switch (st_) {
             case St::CopyLine:
             case St::CopyLineStart:
@@ -600,6 +704,8 @@ bool SqlLexer::next(SqlPiece& out) {
                     token(SqlToken::QuotedIdent, tok_begin_, buf_.size());
                 else if (st_ == St::String || st_ == St::EString || st_ == St::Dollar)
                     token(SqlToken::String, tok_begin_, buf_.size());
+                else if (in_long_token())
+                    scan_long_token();  // at the end of input: ends the token
                 if (has_tokens_ || streaming_) emit_statement(out, buf_.size(), true, false);
                 else emit(out, SqlPiece::Space, buf_.size());
             }

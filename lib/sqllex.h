@@ -6,7 +6,10 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <memory>
 #include <vector>
+
+#include "textcheck.h"
 
 namespace fdwcopy {
 
@@ -74,12 +77,29 @@ public:
     void set_standard_conforming_strings(bool on) { std_strings_ = on; }
     bool standard_conforming_strings() const { return std_strings_; }
 
+    // Refuses input that is not text (lib/textcheck.h): from now on a NUL byte,
+    // and invalid UTF-8 while utf8 is set, make next() throw
+    // Error("input line L, byte offset O: ...") before the piece holding it is
+    // handed out. set_input_utf8 switches the UTF-8 part for text not yet
+    // handed out (call it after next() returned a SET client_encoding).
+    void check_text(bool utf8);
+    void set_input_utf8(bool on);
+
 private:
+    // Word, Number, Param and DollarTag scan a token that may outgrow the
+    // buffer: each call goes on from pos_, so a token of any length is scanned
+    // once (linear time), and can be handed out in parts (bounded memory).
     enum class St { Normal, LineComment, BlockComment, String, EString, QuotedIdent, Dollar,
-                    MetaLine, CopyLine, CopyLineStart };
+                    MetaLine, CopyLine, CopyLineStart, Word, Number, Param, DollarTag };
     enum class Step { Progress, NeedMore, Emit };
 
     Step scan_normal(SqlPiece& out);
+    Step scan_long_token();
+    bool in_long_token() const {
+        return st_ == St::Word || st_ == St::Number || st_ == St::Param || st_ == St::DollarTag;
+    }
+    bool long_token_in_progress() const;
+    std::vector<SqlToken> hold_probe() const;
     bool emit_statement(SqlPiece& out, size_t end, bool ends, bool terminated);
     void emit(SqlPiece& out, SqlPiece::Kind kind, size_t end);
     void token(SqlToken::Kind kind, size_t begin, size_t end);
@@ -96,6 +116,9 @@ private:
     size_t line_ = 1;       // line of buf_[0]
     // The token being scanned over several calls (strings, comments, dollar bodies).
     size_t tok_begin_ = 0;
+    bool tok_cut_ = false;    // a part ended inside the token: its start was handed out
+    std::unique_ptr<TextCheck> check_;  // set by check_text
+    size_t offset_ = 0;       // input offset of buf_[0]
     int comment_depth_ = 0;
     std::string dollar_tag_;  // "$tag$"
     // The current statement.

@@ -1,6 +1,8 @@
 // pg_restore -l list lines and pg_dump's TOC entry types (see toc.h).
 #include "toc.h"
 
+#include "log.h"
+
 #include <algorithm>
 #include <cstring>
 #include <sstream>
@@ -193,11 +195,23 @@ std::string format_toc_line(const TocEntry& e) {
     return s;
 }
 
-TocList read_toc_list(std::istream& in) {
+TocList read_toc_list(std::istream& in, TextCheck* check) {
     TocList list;
     std::string line;
+    size_t offset = 0;
     while (std::getline(in, line)) {
         list.final_newline = !in.eof();
+        if (check) {
+            std::string why;
+            size_t back = 0;
+            size_t bad = check->feed(line.data(), line.size(), &why, &back);
+            if (bad == std::string::npos && list.final_newline) bad = check->feed("\n", 1, &why, &back);
+            if (bad == std::string::npos && !list.final_newline && !check->finish(&why, &back))
+                bad = line.size();
+            if (bad != std::string::npos)
+                throw Error(text_error_message(list.lines.size() + 1, offset + bad - back, why));
+            offset += line.size() + 1;
+        }
         list.lines.push_back({line, std::nullopt, false});
     }
     // First pass: schema names (SCHEMA entries have schema "-", so they parse

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "textcheck.h"
+
 namespace fdwcopy {
 
 // pg_dump's teSection. None is for entries (COMMENT, ACL, SECURITY LABEL,
@@ -82,8 +84,11 @@ struct TocList {
 };
 
 // Reads a list (two passes: SCHEMA entries first, for schema names with
-// spaces). Never throws on content; unparsable lines are marked.
-TocList read_toc_list(std::istream& in);
+// spaces). Unparsable lines are marked. With check, every byte goes through it
+// first: a NUL byte (or invalid UTF-8, as check is set) throws
+// Error("input line L, byte offset O: ...") (lib/textcheck.h); without, never
+// throws on content.
+TocList read_toc_list(std::istream& in, TextCheck* check = nullptr);
 // Writes the lines back; a line whose entry is commented and whose text is
 // not yet commented gets the ';' prefix. Byte-exact for an unmodified list.
 std::string write_toc_list(const TocList& list);

@@ -16,6 +16,7 @@ using namespace fdwcopy;
 int main(int argc, char** argv) {
     std::vector<std::string> done_files, sections, types, include_schemas, exclude_schemas,
         exclude_tables;
+    std::string encoding = "UTF8";
     Cli cli("postlist-filter",
             "comment out entries of a pg_restore -l list that are done or filtered out",
             "postlist-filter [OPTION]... < LIST > FILTERED-LIST");
@@ -33,14 +34,17 @@ int main(int argc, char** argv) {
          "comment out entries in schemas matching PATTERN (repeatable)")
         ("exclude-table,T", po::value(&exclude_tables)->value_name("PATTERN"),
          "comment out tables matching PATTERN and their data, constraints, "
-         "triggers, defaults (repeatable)");
+         "triggers, defaults (repeatable)")
+        ("encoding", po::value(&encoding)->value_name("NAME"),
+         "the encoding of the names in the list: the dump's (default: UTF8, which is checked)");
     cli.epilog =
         "Reads a list on standard input and writes it to standard output; entries are\n"
         "commented out with a ';' prefix, never deleted, and every other line passes\n"
         "through unchanged. COMMENT, ACL and SECURITY LABEL entries follow their object.\n"
         "Entries without a schema (servers, user mappings, extensions) pass the schema\n"
-        "filters. PATTERN as pg_dump's -n / -t. Exit status: 0 ok, 1 bad done file or\n"
-        "I/O error, 2 usage error. See postlist-filter(1).";
+        "filters. PATTERN as pg_dump's -n / -t. A NUL byte, or invalid UTF-8 in a UTF8\n"
+        "list, stops it with an error naming the line. Exit status: 0 ok, 1 bad input,\n"
+        "bad done file or I/O error, 2 usage error. See postlist-filter(1).";
     if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
 
     PostlistOptions opts;
@@ -64,11 +68,18 @@ int main(int argc, char** argv) {
 
     try {
         for (const auto& f : done_files) read_done_file(f, opts.done);
-        TocList list = read_toc_list(std::cin);
+        // pg_char_to_encoding's comparison: case and punctuation do not count.
+        std::string enc;
+        for (char c : encoding)
+            if (std::isalnum(static_cast<unsigned char>(c))) enc += static_cast<char>(std::tolower(c));
+        TextCheck check(enc == "utf8" || enc == "unicode");
+        TocList list = read_toc_list(std::cin, &check);
         if (std::cin.bad()) throw Error(std::string("could not read standard input: ") + std::strerror(errno));
         for (size_t i = 0; i < list.lines.size(); ++i)
             if (list.lines[i].unparsable)
-                log_warning("line " + std::to_string(i + 1) + " ignored: " + list.lines[i].text);
+                log_warning("line " + std::to_string(i + 1) + " ignored: " +
+                            (list.lines[i].text.size() <= 200 ? list.lines[i].text
+                                                              : list.lines[i].text.substr(0, 200) + "..."));
         PostlistStats st = postlist_filter(list, opts);
         if (!write_all(1, write_toc_list(list)))
             throw Error(std::string("could not write to standard output: ") + std::strerror(errno));

@@ -282,3 +282,81 @@ TEST(SqlLex, PagilaByteIdentical) {
         }
     }
 }
+
+// Tokens longer than the parts and the chunks (issue 13): scanned in linear
+// time, handed out in parts of bounded size, byte for byte, whatever the kind.
+TEST(SqlLex, LongTokensOfEveryKindStreamInBoundedParts) {
+    const std::string long_run(300000, 'a');
+    const std::string digits(300000, '7');
+    for (const std::string& in :
+         {long_run + "\n", "SELECT " + long_run + ", 1;\nSELECT 2;\n", digits + ";\n", "$1" + digits + ";\n",
+          "$" + long_run + " x;\n", "\"" + long_run + "\";\n", "'" + long_run + "';\n",
+          "SELECT $" + long_run + "$ body $" + long_run + "$;\n"}) {
+        // A predicate that holds whatever it cannot decide, like fdw-rewrite's.
+        auto hold = [](const std::vector<SqlToken>& t) { return t.empty() || t[0].is_word("create"); };
+        auto ps = sql_split(in, 4096, hold, 1024);
+        EXPECT_EQ(concat(ps), in);
+        for (const auto& p : ps) EXPECT_LE(p.text.size(), 4096u + 1024u) << in.substr(0, 20);
+    }
+}
+
+TEST(SqlLex, WordsAndPrefixesAcrossChunks) {
+    for (const char* s : {"SELECT E'a\\'b', x'1f', n'z', B'01', e, abc$def, $1x, 1.5e3abc;",
+                          "SELECT $q$ ; $q$, $a b $$ ; $$;", "COPY t FROM stdin;\nx\n\\.\n"})
+        expect_chunk_independent(s);
+    auto ps = sql_split("SELECT E'a\\';b';", 1);
+    ASSERT_EQ(ps.size(), 1u);
+    ASSERT_EQ(ps[0].tokens.size(), 3u);
+    EXPECT_EQ(ps[0].tokens[1].value, "a';b");
+}
+
+// A word cut by a part boundary matches no keyword: its tail must not be
+// taken for COPY ... FROM stdin.
+TEST(SqlLex, CutWordIsNoKeyword) {
+    std::string in = std::string(5000, 'x') + "copy FROM stdin;\nSELECT 1;\n";
+    auto ps = sql_split(in, 100, {}, 1024);
+    EXPECT_EQ(concat(ps), in);
+    for (const auto& p : ps) EXPECT_NE(p.kind, SqlPiece::CopyData);
+    ASSERT_GE(statements(ps).size(), 2u);
+    EXPECT_EQ(statements(ps).back().text, "\nSELECT 1;");
+}
+
+namespace {
+std::string check_error(const std::string& in, size_t chunk = 3) {
+    SqlLexer lex;
+    lex.check_text(true);
+    SqlPiece p;
+    try {
+        for (size_t off = 0; off < in.size(); off += chunk) {
+            lex.feed(in.data() + off, std::min(chunk, in.size() - off));
+            while (lex.next(p)) {
+                if (p.kind == SqlPiece::Statement && p.text.find("LATIN1") != std::string::npos)
+                    lex.set_input_utf8(false);
+            }
+        }
+        lex.finish();
+        while (lex.next(p)) {}
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST(SqlLex, RefusesNulAndInvalidUtf8WithLineAndOffset) {
+    EXPECT_EQ(check_error("SELECT 'caf\xc3\xa9';\nSELECT '\xf0\x9f\x98\x80';\n"), "");
+    EXPECT_EQ(check_error(std::string("SELECT 1;\nSELECT 'a\0b';\n", 22)), "input line 2, byte offset 19: NUL byte");
+    EXPECT_EQ(check_error("SELECT 1;\nSELECT 'caf\xe9';\n"),
+              "input line 2, byte offset 21: invalid UTF-8 byte sequence 0xe9 0x27");
+    EXPECT_EQ(check_error("SELECT '\xed\xa0\x80';"), "input line 1, byte offset 8: invalid UTF-8 byte sequence 0xed 0xa0");
+    EXPECT_EQ(check_error("SELECT '\xc0\xaf';"), "input line 1, byte offset 8: invalid UTF-8 byte sequence 0xc0");
+    EXPECT_EQ(check_error("SELECT 1;\n\xe2\x82"),
+              "input line 2, byte offset 10: incomplete UTF-8 byte sequence 0xe2 0x82 at the end of the input");
+    // COPY data is checked too.
+    EXPECT_EQ(check_error("COPY t FROM stdin;\nok\n\xff\n\\.\n"),
+              "input line 3, byte offset 22: invalid UTF-8 byte sequence 0xff");
+    // A LATIN1 script may hold any byte but NUL.
+    EXPECT_EQ(check_error("SET client_encoding = 'LATIN1';\nSELECT 'caf\xe9';\n"), "");
+    EXPECT_EQ(check_error(std::string("SET client_encoding = 'LATIN1';\nSELECT 'caf\0';\n", 46)),
+              "input line 2, byte offset 43: NUL byte");
+}
