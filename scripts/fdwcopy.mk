@@ -294,7 +294,7 @@ $(fdwcopy_w)/data.done: $(fdwcopy_list)/items.mk $(fdwcopy_data_stamps)
 # data.done: redoing one table must not replay the post-data.
 $(fdwcopy_w)/post-data.done: | $(fdwcopy_w)/data.done $(fdwcopy_w)/tables
 	find $(fdwcopy_w)/tables -name '*.done' -exec cat {} + > $(fdwcopy_w)/done.tsv
-	pg_restore -l $(fdwcopy_w)/schema.dump | postlist-filter --section=post-data --done $(fdwcopy_w)/done.tsv > $(fdwcopy_w)/post.list
+	pg_restore -l $(fdwcopy_w)/schema.dump | postlist-filter --encoding "$$($(fdwcopy_pgsource) psql -X -Atq -d "$$FDWCOPY_SOURCE_CONNINFO" -c 'SHOW server_encoding')" --section=post-data --done $(fdwcopy_w)/done.tsv > $(fdwcopy_w)/post.list
 	$(fdwcopy_pgtarget) pg_restore -L $(fdwcopy_w)/post.list -j $(JOBS)$(call fdwcopy_args,$(PG_RESTORE_OPTIONS)) -d "$$FDWCOPY_TARGET_CONNINFO" $(fdwcopy_w)/schema.dump
 	fdwcopy refresh-matviews --quiet$(call fdwcopy_args,$(REFRESH_OPTIONS))
 	@touch $@
