@@ -4,6 +4,7 @@
 # naming the line and byte offset, exit 1, nothing written; --encoding LATIN1
 # lets a LATIN1 dump's names through; a 64 MB line passes through (the list is read whole: no memory bound).
 
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets stderr and stderr_lines
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
 

@@ -4,6 +4,7 @@
 # line and byte offset, exit 1, nothing written; a LATIN1 script passes byte
 # for byte; a 64 MB word passes byte for byte in linear time and bounded memory.
 
+# shellcheck disable=SC2154 # bats' run --separate-stderr sets stderr and stderr_lines
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
 

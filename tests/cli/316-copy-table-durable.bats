@@ -32,7 +32,8 @@ SQL
 	pg_dump --section=pre-data -d "$(pgsb_conninfo src d)" | psql_on dst d >/dev/null
 	# The pre-data itself must survive the crashes below.
 	psql_on dst d -c "CHECKPOINT"
-	export S="$(pgsb_conninfo src d)" T="$(pgsb_conninfo dst d)"
+	S=$(pgsb_conninfo src d) T=$(pgsb_conninfo dst d)
+	export S T
 }
 
 teardown_file() { pgsb_stop; }

@@ -11,7 +11,8 @@ load ../lib/slowcopy
 setup_file() {
 	pgsb_start src dst
 	make_slow_copy
-	export S="$(pgsb_conninfo src d)" T="$(pgsb_conninfo dst d)"
+	S=$(pgsb_conninfo src d) T=$(pgsb_conninfo dst d)
+	export S T
 }
 
 teardown_file() { pgsb_stop; }
@@ -29,8 +30,7 @@ start_under_parent() {
 	rm -f "$d/child"
 	bash -c '"$@" & echo $! >"'"$d/child"'"; wait' bash "$@" 3>&- &
 	PARENT=$!
-	local i
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		[ -s "$d/child" ] && break
 		sleep 0.05
 	done
@@ -43,8 +43,8 @@ start_under_parent() {
 # orphan that exited stays a zombie until the reaper it was given to waits
 # for it: that counts as gone.
 gone_within() {
-	local i st
-	for i in $(seq $(($1 * 20))); do
+	local st
+	for _ in $(seq $(($1 * 20))); do
 		st=$(ps -o stat= -p "$2" || true)
 		[ -z "$st" ] || [[ $st == Z* ]] && return 0
 		sleep 0.05
@@ -56,16 +56,16 @@ target_copies() { psql_on dst d -Atc "SELECT count(*) FROM pg_stat_progress_copy
 
 @test "copy-table dies with its parent, mid-COPY, and the target stops receiving" {
 	table-list --source "$S" --include-table big >"$BATS_TEST_TMPDIR/work"
+	# shellcheck disable=SC2016 # $0, $1, $2 are sh's arguments
 	start_under_parent sh -c 'exec copy-table -s "$0" -t "$1" <"$2"' "$S" "$T" "$BATS_TEST_TMPDIR/work"
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ "$(target_copies)" -gt 0 ] && break
 		sleep 0.05
 	done
 	[ "$(target_copies)" -gt 0 ]
 	kill -9 "$PARENT"
 	gone_within 1 "$CHILD"
-	for i in $(seq 40); do
+	for _ in $(seq 40); do
 		[ "$(target_copies)" = 0 ] && break
 		sleep 0.05
 	done
@@ -77,8 +77,10 @@ target_copies() { psql_on dst d -Atc "SELECT count(*) FROM pg_stat_progress_copy
 	local d=$BATS_TEST_TMPDIR
 	mkfifo "$d/in1" "$d/in2"
 	exec 4<>"$d/in1" 5<>"$d/in2"
+	# shellcheck disable=SC2016 # $0, $1, $2 are sh's arguments
 	start_under_parent sh -c 'exec index-build -s "$0" -t "$1" <"$2" >/dev/null' "$S" "$T" "$d/in1"
 	local ib_parent=$PARENT ib=$CHILD
+	# shellcheck disable=SC2016 # $0, $1, $2 are sh's arguments
 	start_under_parent sh -c 'exec snapshot-hold -s "$0" <"$1" >/dev/null' "$S" "$d/in2"
 	local sh_parent=$PARENT hold=$CHILD
 	sleep 0.5
