@@ -159,3 +159,27 @@ objects_of() {
 	[ "$(psql_on dst t4 -Atc "SELECT k FROM sales.remote_summary")" = "target archive" ]
 	[ "$(psql_on dst t4 -Atc "SELECT count(*) FROM sales.deals")" = 300 ]
 }
+
+@test "clone: a target with log_statement = all gets no user-mapping password in its server log" {
+	psql_on dst -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()"
+	psql_on dst -c "CREATE DATABASE t9"
+	run --separate-stderr fdwcopy clone --fdw-map "$MAP" --dir "$BATS_FILE_TMPDIR/w9" \
+		--source "$S" --target "$(pgsb_conninfo dst t9)"
+	psql_on dst -c "ALTER SYSTEM RESET log_statement" -c "SELECT pg_reload_conf()"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	# the target did log the clone's statements, the pre-data's user mappings excepted
+	grep -q 'statement: CREATE DATABASE t9' "$PGSB_DIR/dst.log"
+	run -1 grep -q -e staging-pw -e src-secret-pw "$PGSB_DIR/dst.log"
+	[ "$(psql_on dst t9 -Atc "SELECT count(*) FROM pg_user_mappings WHERE 'password=staging-pw' = ANY (umoptions)")" -ge 1 ]
+}
+
+@test "clone: the password files are gone after a run that fails early" {
+	FDWCOPY_SOURCE="$S password=src-secret-pw" FDWCOPY_TARGET="$(pgsb_conninfo dst no_such_db) password=tgt-secret-pw" \
+		run --separate-stderr fdwcopy clone --fdw-map "$MAP" --dir "$BATS_FILE_TMPDIR/w10"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'could not connect to target'* ]]
+	find "$BATS_FILE_TMPDIR/w10" >"$BATS_TEST_TMPDIR/files"
+	run -1 grep -e '\.pgpass$' "$BATS_TEST_TMPDIR/files"
+	run -1 grep -rq -e src-secret-pw -e tgt-secret-pw "$BATS_FILE_TMPDIR/w10"
+}
