@@ -137,3 +137,46 @@ fdwcopy_sessions() {
 	run -1 grep -q -e src-conn-pw -e tgt-conn-pw "$W/log"
 	[ ! -e "$W/source.pgpass" ]
 }
+
+@test "clone: kill -9 of the driver leaves no child running, and an immediate --resume finishes" {
+	psql_on dst -c "CREATE DATABASE t2"
+	psql_on dst -c "ALTER DATABASE t2 SET fdwcopy_test.delay = '0.15'"
+	T2=$(pgsb_conninfo dst t2)
+	W="$BATS_FILE_TMPDIR/w2"
+	FDWCOPY_SOURCE=$S FDWCOPY_TARGET=$T2 fdwcopy clone --jobs 2 --index-jobs 2 --fdw-map "$MAP" --dir "$W" \
+		>"$BATS_FILE_TMPDIR/k1.out" 2>"$BATS_FILE_TMPDIR/k1.err" 3>&- &
+	pid=$!
+	for _ in $(seq 1 300); do
+		n=$(psql_on dst -Atc "SELECT count(*) FROM pg_stat_activity WHERE datname = 't2' AND application_name = 'copy-table' AND query ILIKE 'COPY%slow%'")
+		[ "$n" -ge 1 ] && break
+		sleep 0.1
+	done
+	[ "$n" -ge 1 ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	sleep 1.5
+	# a second and a half later no tool, awk, tee or psql of the run is left
+	# (they carry its FDWCOPY_TARGET); only the driver's watchdog may still be
+	# finishing (a shell), and it is gone soon after
+	run_procs() {
+		local f p
+		# shellcheck disable=SC2013 # /proc paths hold no white space
+		for f in $(grep -lzx -F "FDWCOPY_TARGET=$T2" /proc/[0-9]*/environ 2>/dev/null); do
+			p=${f#/proc/}; p=${p%%/*}
+			printf '%s %s\n' "$p" "$(cat "/proc/$p/comm" 2>/dev/null)"
+		done
+	}
+	run_procs >"$BATS_TEST_TMPDIR/left"
+	cat "$BATS_TEST_TMPDIR/left"
+	run -1 grep -v -E ' (bash|sleep)$' "$BATS_TEST_TMPDIR/left"
+	for _ in $(seq 1 50); do [ -z "$(run_procs)" ] && break; sleep 0.1; done
+	[ -z "$(run_procs)" ]
+	for _ in $(seq 1 50); do [ "$(fdwcopy_sessions dst)" = 0 ] && break; sleep 0.1; done
+	[ "$(fdwcopy_sessions dst)" = 0 ]
+	psql_on dst -c "ALTER DATABASE t2 RESET fdwcopy_test.delay"
+	run --separate-stderr env FDWCOPY_SOURCE="$S" FDWCOPY_TARGET="$T2" fdwcopy clone --resume --verify --dir "$W"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"verify: equal: "* ]]
+	[ "$(psql_on dst t2 -Atc "SELECT count(*) FROM slow")" = 60 ]
+}
