@@ -43,7 +43,8 @@ SUBST      = sed -e 's/@VERSION@/$(VERSION)/g'
 
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
-                postgresql-15 postgresql-client-15 time parallel groff-base shellcheck
+                postgresql-15 postgresql-client-15 time parallel groff-base shellcheck \
+                postgresql-15-partman postgresql-15-postgis-3
 
 # Shell files for lint, besides the scripts (lint picks those with a shell
 # shebang, or, as the sourced fdwcopy-sh-* libraries, "# shellcheck shell=bash"

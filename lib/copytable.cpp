@@ -25,6 +25,7 @@
 
 #include "conn.h"
 #include "itemsource.h"
+#include "extconfig.h"
 #include "keyrange.h"
 #include "log.h"
 #include "quote.h"
@@ -441,9 +442,13 @@ private:
         write_all(2, line);
     }
 
-    ItemResult copy_table(const WorkItem& w) {
+    ItemResult copy_table(const WorkItem& item) {
         const auto t0 = Clock::now();
         begin_snapshot_transaction(*src_, opt_.snapshot);
+        WorkItem w = item;
+        // The extension's condition as the source has it in the snapshot, as
+        // pg_dump reads it.
+        if (w.method == "extconfig") read_extension_condition(*src_, w);
         bool binary_ok = false;
         std::vector<std::string> cols = columns(w, &binary_ok);
         bool binary = opt_.format == CopyFormat::Binary || (opt_.format == CopyFormat::Auto && binary_ok);
@@ -464,6 +469,13 @@ private:
             std::string size = tgt_->scalar("BEGIN; SELECT pg_catalog.pg_relation_size(" + quote_literal(rel) +
                                             "::pg_catalog.regclass)");
             if (size != "0") tgt_->exec("DELETE FROM ONLY " + rel + " WHERE " + w.predicate());
+        } else if (w.method == "extconfig") {
+            // pg_dump's restore adds these rows to the ones CREATE EXTENSION
+            // made: keep those, delete only the rows matching the condition
+            // (an earlier run's, so a rerun is idempotent), then copy the
+            // source's.
+            tgt_->exec("BEGIN");
+            tgt_->exec("DELETE FROM ONLY " + rel + " WHERE " + w.predicate());
         } else {
             tgt_->exec("BEGIN");
         }

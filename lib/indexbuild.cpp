@@ -197,6 +197,7 @@ void Engine::on_line(const std::string& raw) {
         return;
     }
     if (r.item.kind != "table") return;  // sequences and large objects have no indexes
+    if (r.item.method == "extconfig") return;  // CREATE EXTENSION made this table's indexes
     switch (parts_.add(r.item)) {
     case PartTracker::Added::Incomplete: break;
     case PartTracker::Added::Complete: start_table(r.item.oid, r.item); break;

@@ -12,6 +12,7 @@
 
 #include "conn.h"
 #include "copytable.h"
+#include "extconfig.h"
 #include "itemsource.h"
 #include "quote.h"
 #include "snapshot.h"
@@ -76,7 +77,14 @@ public:
         SideSum* sums[2] = {&r.source, &r.target};
         std::string sql;
         try {
-            sql = checksum_sql(w);
+            WorkItem item = w;
+            // An extension configuration table: the rows pg_dump dumps, those
+            // matching the condition the source's extension gives.
+            if (item.method == "extconfig") {
+                sides_[0].connect();
+                read_extension_condition(*sides_[0].conn, item);
+            }
+            sql = checksum_sql(item);
         } catch (const Error& e) {
             r.source.failed = true;
             r.source.error = Error(checksum_subject(w) + ": " + e.what(), e.code, e.detail, e.hint);

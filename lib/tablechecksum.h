@@ -43,7 +43,9 @@ char item_relkind(const WorkItem& w);
 // columns, for a session whose search_path is empty (names qualified):
 //   table (whole or key part): count(*) and md5 of the sum of the first 64
 //     bits of md5(ROW(t.*)::text) of each row (numeric: no overflow) over
-//     FROM ONLY the table, with the part's predicate (lib/workitem.h);
+//     FROM ONLY the table, with the part's predicate (lib/workitem.h); for an
+//     extension configuration table (method extconfig) the caller has read
+//     the condition into w (compare() reads the source's);
 //   matview: the same over the materialized view (caller checks it is populated);
 //   sequence: last_value and is_called;
 //   blobs: count and the same sum over md5(oid || ':' || md5(lo_get(oid))).

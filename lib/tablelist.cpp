@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "extconfig.h"
 #include "keyrange.h"
 #include "log.h"
 #include "pattern.h"
@@ -250,6 +251,24 @@ std::vector<WorkItem> split_table(Connection& src, const WorkItem& whole, int64_
     return ctid_parts(whole, pages, parts);
 }
 
+// Extension configuration tables (lib/extconfig.h) that the filters select,
+// as pg_dump selects them (processExtensionTables): with no include filter
+// every one not excluded by -T or -N; with -t or -n those they match. Never
+// split (their rows are few and the condition is the extension's). Tables
+// with a foreign key come after those without: pg_dump restores the data of
+// a referenced configuration table first.
+Result list_extension_config_tables(Connection& src, const std::string& tab_filter) {
+    return src.exec(
+        "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_table_size(c.oid), "
+        " GREATEST(c.reltuples, 0)::pg_catalog.int8 "
+        "FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+        "WHERE c.relkind OPERATOR(pg_catalog.=) 'r' AND " + extconfig_predicate("c") + " AND " + tab_filter +
+        " ORDER BY EXISTS (SELECT FROM pg_catalog.pg_constraint f WHERE f.conrelid OPERATOR(pg_catalog.=) c.oid "
+        "   AND f.contype OPERATOR(pg_catalog.=) 'f' AND f.confrelid OPERATOR(pg_catalog.<>) c.oid), "
+        " n.nspname, c.relname");
+}
+
 }  // namespace
 
 std::string selected_relation_predicate(const TableFilters& f, const std::string& ns, const std::string& rel) {
@@ -315,6 +334,7 @@ std::string format_relation_line(const Relation& r) {
 std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
     // Build the filter SQL first: a bad pattern is an error before any query.
     std::string pred = selected_relation_predicate(opt.filters, "n", "c");
+    std::string tab_filter = filter_predicate(opt.filters, "n", "c");
     begin_listing(src, opt);
 
     std::vector<WorkItem> tables;
@@ -332,6 +352,7 @@ std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
         "FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
         "WHERE c.relkind OPERATOR(pg_catalog.=) 'S' AND " + pred + " ORDER BY n.nspname, c.relname");
+    Result x = list_extension_config_tables(src, tab_filter);
     end_matching(src);
 
     for (int i = 0; i < PQntuples(t.get()); ++i) {
@@ -364,6 +385,17 @@ std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
     sort_largest_first(tables);
 
     std::vector<WorkItem> out = std::move(tables);
+    for (int i = 0; i < PQntuples(x.get()); ++i) {
+        WorkItem w;
+        w.kind = "table";
+        w.method = "extconfig";
+        w.oid = to_oid(PQgetvalue(x.get(), i, 0));
+        w.schema = PQgetvalue(x.get(), i, 1);
+        w.name = PQgetvalue(x.get(), i, 2);
+        w.bytes = to_i64(PQgetvalue(x.get(), i, 3));
+        w.rows = to_i64(PQgetvalue(x.get(), i, 4));
+        out.push_back(w);
+    }
     for (int i = 0; i < PQntuples(s.get()); ++i) {
         WorkItem w;
         w.kind = "sequence";

@@ -111,9 +111,11 @@ void sort_largest_first(std::vector<WorkItem>& items);
 
 // Reads the catalogs of source (in options.snapshot when given) and returns the
 // work stream: tables and parts (and, with options.matviews, materialized views)
-// largest first, then sequences by name, then one "blobs" item if the database
-// has large objects and the filters allow them. Tables and sequences are those
-// of selected_relation_predicate. Throws Error on a failed query or a bad pattern.
+// largest first, then the extension configuration tables the filters select
+// (method "extconfig", lib/extconfig.h), then sequences by name, then one
+// "blobs" item if the database has large objects and the filters allow them.
+// Tables and sequences are those of selected_relation_predicate. Throws Error
+// on a failed query or a bad pattern.
 // With options.by_key, a table with a key (table_key) is listed as key ranges
 // of about chunk_rows rows each, in key order (key_chunks), and a table
 // without one as one whole-table item.

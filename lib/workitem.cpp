@@ -1,11 +1,13 @@
 // Work stream and result line parsing/formatting (see workitem.h).
 #include "workitem.h"
 
+#include <cctype>
 #include <cstdio>
 
 #include "keyrange.h"
 #include "log.h"
 #include "quote.h"
+#include "sqllex.h"
 #include "tsv.h"
 
 namespace fdwcopy {
@@ -46,6 +48,18 @@ std::string WorkItem::predicate() const {
         if (hi != "-") p += (p.empty() ? "" : " AND ") + std::string("ctid < '(") + hi + ",0)'::tid";
         return p.empty() ? "true" : p;
     }
+    if (method == "extconfig") {
+        if (!condition_read)
+            throw Error("the condition of extension configuration table \"" + schema + "." + name +
+                        "\" was not read");
+        size_t b = condition.find_first_not_of(" \t\r\n");
+        if (b == std::string::npos) return "true";
+        std::string c = condition.substr(b);
+        if (c.size() < 6 || ascii_lower(c.substr(0, 5)) != "where" || !std::isspace(static_cast<unsigned char>(c[5])))
+            throw Error("the condition of extension configuration table \"" + schema + "." + name +
+                        "\" is not a WHERE clause: \"" + c.substr(0, 60) + "\"");
+        return "(" + c.substr(6) + "\n)";  // a newline: the condition may end in a -- comment
+    }
     return {};
 }
 
@@ -68,7 +82,8 @@ WorkItem parse_work_line(const std::string& line) {
     w.part = static_cast<int>(to_int(f[6], "part", l));
     w.parts = static_cast<int>(to_int(f[7], "parts", l));
     w.method = f[8];
-    if (w.method != "-" && w.method != "key" && w.method != "ctid" && w.method != "range")
+    if (w.method != "-" && w.method != "key" && w.method != "ctid" && w.method != "range" &&
+        w.method != "extconfig")
         throw Error("unknown method \"" + w.method + "\" in work line \"" + tsv_escape(l) + "\"");
     w.key = f[9];
     w.lo = f[10];

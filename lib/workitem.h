@@ -20,7 +20,10 @@ namespace fdwcopy {
 //   7 part     1-based part number
 //   8 parts    number of parts of the table (1 when not split)
 //   9 method   "-" whole table; "key" integer key range; "ctid" heap page range;
-//              "range" key range of table-list --by-key (lib/keyrange.h)
+//              "range" key range of table-list --by-key (lib/keyrange.h);
+//              "extconfig" the rows of an extension configuration table that
+//              match its extension's condition (pg_extension_config_dump():
+//              pg_extension.extconfig / extcondition), as pg_dump dumps them
 //  10 key      key column name for method "key"; for "range" the key columns
 //              as a row literal ("(id)", "(a,b)"); else "-"
 //  11 lo       inclusive lower bound ("-" = unbounded); a row literal for "range"
@@ -30,6 +33,9 @@ namespace fdwcopy {
 // numbers: ctid >= '(lo,0)' AND ctid < '(hi,0)' (a TID range scan, PostgreSQL 14+).
 // For "range" the key columns are NOT NULL and the bounds compare as rows:
 // ("a", "b") >= ('1', 'x') AND ("a", "b") < (...).
+// For "extconfig" the condition is not in the line (PostGIS's is 10 kB, a
+// line must stay below PIPE_BUF): the reader takes it from the catalog with
+// read_extension_condition (lib/extconfig.h) into WorkItem::condition.
 struct WorkItem {
     std::string kind = "table";
     uint32_t oid = 0;
@@ -42,6 +48,10 @@ struct WorkItem {
     std::string key = "-";
     std::string lo = "-";
     std::string hi = "-";
+    // Method "extconfig" only, not part of the line: pg_extension.extcondition
+    // of the table as read from a server ("WHERE ..." or "" for every row).
+    std::string condition;
+    bool condition_read = false;
 
     bool whole() const { return method == "-"; }
     // "schema.name" (unquoted, for messages) plus " part P/N" when split.
@@ -49,6 +59,8 @@ struct WorkItem {
     // SQL predicate selecting this part's rows (without WHERE), "" for a whole
     // table. The key column is quoted; bounds are integers validated at parse,
     // or row literals (method "range") quoted as SQL literals.
+    // For "extconfig": the condition without its WHERE ("true" when empty);
+    // throws Error when the condition was not read or is not a WHERE clause.
     std::string predicate() const;
 };
 

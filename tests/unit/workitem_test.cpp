@@ -75,3 +75,18 @@ TEST(WorkItem, BadLinesNameTheProblem) {
     EXPECT_THROW(parse_work_line("table\t1\ts\tn\t0\t0\t1\t1\tkey\tid\t1; DROP\t-"), Error);
     EXPECT_THROW(parse_work_line("table\t1\ts\tn\t0\t0\t3\t2\t-\t-\t-\t-"), Error);
 }
+
+TEST(WorkItem, ExtensionConfigCondition) {
+    WorkItem w = parse_work_line("table\t16850\tpublic\tspatial_ref_sys\t0\t0\t1\t1\textconfig\t-\t-\t-");
+    EXPECT_FALSE(w.whole());
+    EXPECT_THROW(w.predicate(), Error);  // the condition is read from a catalog, never guessed
+    w.condition_read = true;
+    EXPECT_EQ(w.predicate(), "true");  // an empty extcondition: every row
+    w.condition = "WHERE NOT (\nsrid BETWEEN 2000 AND 2217 -- a comment\n)";
+    EXPECT_EQ(w.predicate(), "(NOT (\nsrid BETWEEN 2000 AND 2217 -- a comment\n)\n)");
+    w.condition = "  where\tid > 10";
+    EXPECT_EQ(w.predicate(), "(id > 10\n)");
+    w.condition = "ORDER BY id";
+    EXPECT_THROW(w.predicate(), Error);
+    EXPECT_EQ(format_work_line(w), "table\t16850\tpublic\tspatial_ref_sys\t0\t0\t1\t1\textconfig\t-\t-\t-");
+}
