@@ -30,7 +30,8 @@ CREATE TABLE places (id int PRIMARY KEY, name text, geom geometry(Point, 900914)
 INSERT INTO places VALUES (1, 'here', ST_SetSRID(ST_MakePoint(1, 2), 900914));
 ANALYZE;
 SQL
-	export S=$(pgsb_conninfo src ext)
+	S=$(pgsb_conninfo src ext)
+	export S
 }
 
 teardown_file() { pgsb_stop; }
@@ -55,6 +56,7 @@ part_config() { psql_on "$1" "$2" -Atc "SELECT parent_table, control, partition_
 @test "clone: part_config and the user rows of spatial_ref_sys are copied, verify equal" {
 	psql_on dst -c "CREATE DATABASE c1"
 	run --separate-stderr fdwcopy clone --verify --source "$S" --target "$(pgsb_conninfo dst c1)"
+	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 	echo "$output" "$stderr"
 	[ "$status" -eq 0 ]
 	[[ $output == *"verify: equal: "* ]]
