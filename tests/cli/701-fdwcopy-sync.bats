@@ -46,6 +46,7 @@ setup() {
 	psql_on dst -c "DROP DATABASE IF EXISTS t" -c "CREATE DATABASE t TEMPLATE base"
 	S=$(pgsb_conninfo src s)
 	T=$(pgsb_conninfo dst t)
+	export FDWCOPY_SOURCE=$S FDWCOPY_TARGET=$T   # for the tools run by hand
 	W="$BATS_TEST_TMPDIR/work"
 }
 
@@ -139,7 +140,7 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 	pg_dump --data-only -d "$T" | grep -v '^\\\(un\)\?restrict ' | md5sum >"$BATS_TEST_TMPDIR/before"
 	run --separate-stderr fdwcopy sync --source "$S" --target "$T"
 	[ "$status" -eq 1 ]
-	echo "$stderr"
+	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 	[[ $stderr == *'table-diff: error: table "public"."t_same" does not exist on the target'* ]]
 	[[ $stderr == *'table-diff: error: table "public"."t_uuid" does not exist on the target'* ]]
 	[[ $stderr == *"fdwcopy: error: table-diff failed: nothing was written to the target"* ]]
@@ -157,14 +158,13 @@ CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_s
 CREATE TRIGGER slow AFTER INSERT ON t_int FOR EACH STATEMENT EXECUTE FUNCTION slow();
 ALTER DATABASE t SET client_connection_check_interval = '100ms';
 SQL
-	export FDWCOPY_SOURCE=$S FDWCOPY_TARGET=$T
 	table-list --by-key --include-table t_int >"$BATS_TEST_TMPDIR/chunks"
 	table-diff --min-chunk-rows 10000 <"$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/diff" 2>/dev/null
 	# one range of 3000 rows, not cut (and the sequence)
 	[ "$(grep -c $'^table\t' "$BATS_TEST_TMPDIR/diff")" -eq 1 ]
 	copy-table --merge --delete <"$BATS_TEST_TMPDIR/diff" >"$BATS_TEST_TMPDIR/results" 2>/dev/null &
 	pid=$!
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		n=$(psql_on dst t -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'copy-table' AND wait_event = 'PgSleep'")
 		[ "$n" -eq 0 ] || break
 		sleep 0.1
@@ -172,7 +172,7 @@ SQL
 	[ "$n" -eq 1 ]
 	kill -KILL "$pid"
 	wait "$pid" || true
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		n=$(psql_on dst t -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'copy-table'")
 		[ "$n" -eq 0 ] && break
 		sleep 0.1
@@ -189,7 +189,6 @@ SQL
 }
 
 @test "table-list --by-key: integer, text, uuid and composite keys; ranges cover each row once" {
-	export FDWCOPY_SOURCE=$S
 	table-list --by-key --chunk-rows 100 >"$BATS_TEST_TMPDIR/chunks"
 	for t in t_int t_text t_uuid t_comp; do
 		awk -F'\t' -v t="$t" '$4 == t' "$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/$t"
@@ -213,7 +212,6 @@ SQL
 
 @test "table-diff: a column on one side only is a warning, an error with --strict" {
 	psql_on dst t -c "ALTER TABLE t_same ADD COLUMN extra int DEFAULT 1"
-	export FDWCOPY_SOURCE=$S FDWCOPY_TARGET=$T
 	table-list --by-key --include-table t_same >"$BATS_TEST_TMPDIR/chunks"
 	run --separate-stderr table-diff <"$BATS_TEST_TMPDIR/chunks"
 	[ "$status" -eq 0 ]
