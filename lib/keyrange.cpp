@@ -129,7 +129,8 @@ std::string cut_points_sql(const std::string& schema, const std::string& name, c
     std::string cols;
     for (size_t i = 0; i < keys.size(); ++i) cols += (i ? ", " : "") + quote_ident(keys[i]);
     std::string n = std::to_string(step < 1 ? 1 : step);
-    return "SELECT k FROM (SELECT ROW(" + cols + ")::pg_catalog.text AS k, pg_catalog.row_number() OVER (ORDER BY " +
+    // The row text of the sampled rows only: the scan itself stays cheap.
+    return "SELECT ROW(" + cols + ")::pg_catalog.text FROM (SELECT " + cols + ", pg_catalog.row_number() OVER (ORDER BY " +
            cols + ") AS rn FROM ONLY " + quote_qualified(schema, name) +
            (predicate.empty() ? "" : " WHERE " + predicate) + ") s WHERE rn OPERATOR(pg_catalog.>) 1 AND (rn "
            "OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.%) " + n + " OPERATOR(pg_catalog.=) 0 ORDER BY rn";

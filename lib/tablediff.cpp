@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -30,7 +31,7 @@ const char* kRelkindSql =
     "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2";
 
 const char* kColumnsSql =
-    "SELECT a.attname FROM pg_catalog.pg_attribute a "
+    "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
     "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
     "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
     "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 "
@@ -58,10 +59,16 @@ void open_session(std::unique_ptr<Connection>& c, const std::string& conninfo, c
 
 using TableKey = std::pair<std::string, std::string>;
 
+// Per table: the columns compared (names), and the row expressions of the
+// fast hash (empty when a server is older than 14: md5 of the row text).
+struct TableCols {
+    std::vector<std::string> names, exprs;
+};
+
 class Differ {
 public:
     Differ(const std::string& src, const std::string& tgt, const DiffOptions& opt,
-           const std::map<TableKey, std::vector<std::string>>& cols)
+           const std::map<TableKey, TableCols>& cols)
         : src_ci_(src), tgt_ci_(tgt), opt_(opt), cols_(cols) {}
 
     // Compares w; calls emit(line) for every item or range that differs.
@@ -81,7 +88,7 @@ public:
 private:
     std::string src_ci_, tgt_ci_;
     const DiffOptions& opt_;
-    const std::map<TableKey, std::vector<std::string>>& cols_;
+    const std::map<TableKey, TableCols>& cols_;
     std::unique_ptr<Connection> src_, tgt_;
 
     void connect() {
@@ -118,23 +125,33 @@ private:
         return {out[0], out[1]};
     }
 
-    template <class Emit>
-    void compare(const WorkItem& w, Emit& emit, std::atomic<int64_t>& compared) {
-        std::vector<std::string> cols;
-        if (w.kind == "table") {
-            auto it = cols_.find({w.schema, w.name});
-            if (it != cols_.end()) cols = it->second;
-        }
-        auto r = both(checksum_sql(w, cols));
+    // Hashes w on both sides; true when it differs. *rows: the source's count.
+    bool differs(const WorkItem& w, int64_t* rows, std::atomic<int64_t>& compared) {
+        std::string sql;
+        auto it = w.kind == "table" ? cols_.find({w.schema, w.name}) : cols_.end();
+        if (it != cols_.end() && !it->second.exprs.empty()) sql = row_hash_sql(w, it->second.exprs);
+        else sql = checksum_sql(w, it != cols_.end() ? it->second.names : std::vector<std::string>{});
+        auto r = both(sql);
         ++compared;
         const auto& s = r.first;
         const auto& t = r.second;
-        if (s == t) {
-            log_verbose(range_subject(w) + ": equal (" + s.first + ")");
-            return;
-        }
-        log_verbose(range_subject(w) + ": differs (source " + s.first + ", target " + t.first + ")");
-        int64_t rows = std::strtoll(s.first.c_str(), nullptr, 10);
+        *rows = std::strtoll(s.first.c_str(), nullptr, 10);
+        log_verbose(range_subject(w) + (s == t ? ": equal (" + s.first + ")"
+                                              : ": differs (source " + s.first + ", target " + t.first + ")"));
+        return s != t;
+    }
+
+    template <class Emit>
+    void compare(const WorkItem& w, Emit& emit, std::atomic<int64_t>& compared) {
+        int64_t rows = 0;
+        if (differs(w, &rows, compared)) descend(w, rows, emit, compared);
+    }
+
+    // w differs: cut it and compare the ranges; go on into those that differ,
+    // unless most do (the changes are spread through w: merging w whole takes
+    // one transaction instead of many small ones, and no further hashing).
+    template <class Emit>
+    void descend(const WorkItem& w, int64_t rows, Emit& emit, std::atomic<int64_t>& compared) {
         int64_t step = w.method == "range" ? split_step(rows, opt_.min_chunk_rows, opt_.fanout) : 0;
         if (step > 0) {
             std::vector<std::string> keys = item_keys(w);
@@ -142,8 +159,18 @@ private:
             std::vector<std::string> cuts;
             for (int i = 0; i < PQntuples(c.get()); ++i) cuts.push_back(PQgetvalue(c.get(), i, 0));
             if (!cuts.empty()) {
-                for (auto& sub : range_chunks(w, cuts, step, rows)) compare(sub, emit, compared);
-                return;
+                std::vector<WorkItem> subs = range_chunks(w, cuts, step, rows);
+                std::vector<std::pair<WorkItem, int64_t>> diff;
+                for (auto& sub : subs) {
+                    int64_t n = 0;
+                    if (differs(sub, &n, compared)) diff.emplace_back(sub, n);
+                }
+                if (diff.size() * 2 <= subs.size()) {
+                    for (auto& d : diff) descend(d.first, d.second, emit, compared);
+                    return;
+                }
+                log_verbose(range_subject(w) + ": " + std::to_string(diff.size()) + " of " +
+                            std::to_string(subs.size()) + " ranges differ: merged whole");
             }
         }
         WorkItem out = w;
@@ -166,6 +193,23 @@ std::vector<std::string> common_columns(const std::vector<std::string>& source, 
         for (auto& c : target)
             if (!s.count(c)) only_target->push_back(c);
     return out;
+}
+
+bool hashed_as_is(const std::string& type) {
+    static const std::regex kTypes(
+        "(smallint|integer|bigint|text|character varying(\\([0-9]+\\))?|character(\\([0-9]+\\))?|uuid|date|boolean|bytea|"
+        "jsonb|\"char\"|name|timestamp(\\([0-9]\\))? with(out)? time zone|interval(\\([0-9]\\))?)(\\[\\])*");
+    return std::regex_match(type, kTypes);
+}
+
+std::string row_hash_sql(const WorkItem& w, const std::vector<std::string>& exprs) {
+    std::string row;
+    for (size_t i = 0; i < exprs.size(); ++i) row += (i ? ", " : "") + exprs[i];
+    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, COALESCE(pg_catalog.sum("
+                      "pg_catalog.hash_record_extended(ROW(" + row + "), 0)), 0)::pg_catalog.text FROM ONLY " +
+                      quote_qualified(w.schema, w.name) + " t";
+    if (!w.whole()) sql += " WHERE " + w.predicate();
+    return sql;
 }
 
 int64_t split_step(int64_t rows, int64_t min_chunk_rows, int fanout) {
@@ -195,12 +239,14 @@ int run_table_diff(const std::string& source, const std::string& target, const s
     }
     if (failed) return 1;
 
-    std::map<TableKey, std::vector<std::string>> cols;
+    std::map<TableKey, TableCols> cols;
     try {
         std::unique_ptr<Connection> src, tgt;
         open_session(src, source, "source");
         open_session(tgt, target, "target");
         begin_snapshot_transaction(*src, opt.snapshot);
+        // hash_record_extended: PostgreSQL 14 and later, on both sides.
+        const bool fast = !opt.text_hash && src->server_version() >= 140000 && tgt->server_version() >= 140000;
         std::set<TableKey> seen;
         std::vector<std::string> missing;
         bool column_error = false;
@@ -215,11 +261,23 @@ int run_table_diff(const std::string& source, const std::string& target, const s
             }
             if (w.kind != "table") continue;
             std::vector<std::string> sc, tc, only_s, only_t;
+            std::map<std::string, std::string> stype, ttype;
             Result a = src->exec_params(kColumnsSql, {w.schema, w.name});
-            for (int i = 0; i < PQntuples(a.get()); ++i) sc.push_back(PQgetvalue(a.get(), i, 0));
+            for (int i = 0; i < PQntuples(a.get()); ++i) {
+                sc.push_back(PQgetvalue(a.get(), i, 0));
+                stype[sc.back()] = PQgetvalue(a.get(), i, 1);
+            }
             Result b = tgt->exec_params(kColumnsSql, {w.schema, w.name});
-            for (int i = 0; i < PQntuples(b.get()); ++i) tc.push_back(PQgetvalue(b.get(), i, 0));
-            cols[{w.schema, w.name}] = common_columns(sc, tc, &only_s, &only_t);
+            for (int i = 0; i < PQntuples(b.get()); ++i) {
+                tc.push_back(PQgetvalue(b.get(), i, 0));
+                ttype[tc.back()] = PQgetvalue(b.get(), i, 1);
+            }
+            TableCols& tcols = cols[{w.schema, w.name}];
+            tcols.names = common_columns(sc, tc, &only_s, &only_t);
+            if (fast && !tcols.names.empty())
+                for (auto& c : tcols.names)
+                    tcols.exprs.push_back("t." + quote_ident(c) +
+                                          (stype[c] == ttype[c] && hashed_as_is(stype[c]) ? "" : "::pg_catalog.text"));
             auto say = [&](const std::vector<std::string>& c, const char* side) {
                 if (c.empty()) return;
                 std::string names;

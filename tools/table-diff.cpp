@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
          "compare N items at a time, each worker with one session per side (default: 1)")
         ("min-chunk-rows", po::value<int64_t>(&opt.min_chunk_rows)->value_name("N"),
          "do not cut a differing range of at most N source rows again (default: 100)")
+        ("text-hash", "hash the rows' text with md5, as table-checksum does (default: the types' own "
+         "hash functions where safe, PostgreSQL 14+)")
         ("strict", "a column on one side only is an error (default: a warning, not compared)")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
          "a work line to compare (the same as an ITEM argument; repeatable)");
@@ -41,6 +43,7 @@ int main(int argc, char** argv) {
     if (opt.min_chunk_rows < 1 || opt.min_chunk_rows > 1000000000)
         return cli.usage_error("--min-chunk-rows must be in range 1..1000000000");
     opt.strict = cli.has("strict");
+    opt.text_hash = cli.has("text-hash");
     signal(SIGPIPE, SIG_IGN);
     return run_table_diff(resolve_conninfo(source, "FDWCOPY_SOURCE"), resolve_conninfo(target, "FDWCOPY_TARGET"),
                           items, opt);
