@@ -33,6 +33,11 @@ int Cli::usage_error(const std::string& msg) const {
     return EXIT_USAGE;
 }
 
+int Cli::check_range(const std::string& option, long long value, long long min, long long max) const {
+    if (value >= min && value <= max) return -1;
+    return usage_error(option + " must be in range " + std::to_string(min) + ".." + std::to_string(max));
+}
+
 void die_with_parent() {
 #ifdef __linux__
     // A parent that dies before prctl takes effect sends no signal: then

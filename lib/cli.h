@@ -33,6 +33,11 @@ public:
 
     // Prints a usage error and returns 2.
     int usage_error(const std::string& msg) const;
+    // The range check of PostgreSQL's option_parse_int (src/fe_utils/
+    // option_utils.c), the same for the same option in every tool: -1 when
+    // min <= value <= max, else the usage error "OPTION must be in range
+    // MIN..MAX" and 2.
+    int check_range(const std::string& option, long long value, long long min, long long max) const;
     bool has(const char* opt) const { return vm.count(opt) > 0 && !vm[opt].defaulted(); }
 
 private:

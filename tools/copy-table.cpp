@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     } catch (const Error& e) {
         return cli.usage_error(e.what());
     }
-    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
+    if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
     opt.keep_going = cli.vm.count("keep-going") > 0;
     opt.merge = cli.has("merge");
     opt.del = cli.has("delete");

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
         "or constraint created, for postlist-filter --done. Exit status: 0 all built, 1 a\n"
         "failure (the other objects are still built), 2 usage error. See index-build(1).";
     if (int rc = cli.parse(argc, argv); rc >= 0) return rc;
-    if (jobs < 1 || jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
+    if (int rc = cli.check_range("-j/--jobs", jobs, 1, 1024); rc >= 0) return rc;
     if (o.parallel_workers < 0 || o.parallel_workers > 1024)
         return cli.usage_error("--parallel-workers must be between 0 and 1024");
     try {

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
         "could not be compared (named on stderr), 2 on a usage error.\n";
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
-    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
+    if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
     signal(SIGPIPE, SIG_IGN);
     return run_table_checksum(resolve_conninfo(source, "FDWCOPY_SOURCE"),
                               resolve_conninfo(target, "FDWCOPY_TARGET"), items, opt);

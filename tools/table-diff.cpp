@@ -39,9 +39,8 @@ int main(int argc, char** argv) {
         "and large objects that differ. Exit status: 0 compared, 1 failure, 2 usage error.\n";
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
-    if (opt.jobs < 1 || opt.jobs > 1024) return cli.usage_error("-j/--jobs must be in range 1..1024");
-    if (opt.min_chunk_rows < 1 || opt.min_chunk_rows > 1000000000)
-        return cli.usage_error("--min-chunk-rows must be in range 1..1000000000");
+    if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
+    if ((rc = cli.check_range("--min-chunk-rows", opt.min_chunk_rows, 1, 1000000000)) >= 0) return rc;
     opt.strict = cli.has("strict");
     opt.text_hash = cli.has("text-hash");
     signal(SIGPIPE, SIG_IGN);

@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
                                (opt.matviews ? "--matviews" : "--split-larger-than"));
     opt.by_key = cli.has("by-key");
     if (cli.has("chunk-rows") && !opt.by_key) return cli.usage_error("--chunk-rows needs --by-key");
-    if (chunk_rows < 1 || chunk_rows > 1000000000) return cli.usage_error("--chunk-rows must be in range 1..1000000000");
+    if ((rc = cli.check_range("--chunk-rows", chunk_rows, 1, 1000000000)) >= 0) return rc;
     if (opt.by_key && opt.split_larger_than > 0)
         return cli.usage_error("--by-key and --split-larger-than cannot be used together");
     if (relations && opt.by_key) return cli.usage_error("--relations cannot be used with --by-key");
