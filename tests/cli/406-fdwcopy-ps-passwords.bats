@@ -80,58 +80,60 @@ clone_sampled() {
 	grep -E "^(/bin/bash $SLOWBIN/)?(psql|pg_dump) .*-d " "$BATS_TEST_TMPDIR/ps.log" |
 		grep -vF "dbname='$db'" >"$BATS_TEST_TMPDIR/seen" || true
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/seen")" -ge 3 ]
+	# each secret form, searched in every sample, fdwcopy's output and its
+	# log; a match is printed (file and line) before the test fails
 	for s in "$@"; do
-		run ! grep -F -e "$s" "$BATS_TEST_TMPDIR/ps.log" "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/w/log"
-		echo "$output"
+		run grep -n -F -e "$s" "$BATS_TEST_TMPDIR/ps.log" "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/w/log"
+		[ "$status" -eq 1 ] || { echo "secret form '$s' seen (grep status $status):"; echo "$output"; false; }
 	done
 }
 
 @test "ps: keyword/value conninfo, password with quotes, backslashes and spaces" {
-	set_password "it's a \\ pw-kv"
-	clone_sampled "host='$PGSB_DIR' port=$SRCPORT user=cloner dbname=d password='it\\'s a \\\\ pw-kv'" \
-		"it's a \\ pw-kv" "pw-kv"
+	set_password "it's a \\ pw-kvZq8"
+	clone_sampled "host='$PGSB_DIR' port=$SRCPORT user=cloner dbname=d password='it\\'s a \\\\ pw-kvZq8'" \
+		"it's a \\ pw-kvZq8" "pw-kvZq8"
 }
 
 @test "ps: URI whose password holds a literal ?" {
-	set_password 'se?cret-qm'
-	clone_sampled "postgresql://cloner:se?cret-qm@$URIHOST:$SRCPORT/d" 'se?cret-qm' 'cret-qm'
+	set_password 'se?cret-qmZq8'
+	clone_sampled "postgresql://cloner:se?cret-qmZq8@$URIHOST:$SRCPORT/d" 'se?cret-qmZq8' 'cret-qmZq8'
 }
 
 @test "ps: URI whose password holds @, /, ?, a space and UTF-8, percent-encoded (%40, %2F, %3F, %20)" {
-	set_password 'a@b/c?d été-enc'
-	clone_sampled "postgresql://cloner:a%40b%2Fc%3Fd%20%C3%A9t%C3%A9-enc@$URIHOST:$SRCPORT/d" \
-		'a@b/c?d été-enc' 'a%40b%2Fc%3Fd' 'té-enc' '%C3%A9-enc'
+	set_password 'a@b/c?d été-encZq8'
+	clone_sampled "postgresql://cloner:a%40b%2Fc%3Fd%20%C3%A9t%C3%A9-encZq8@$URIHOST:$SRCPORT/d" \
+		'a@b/c?d été-encZq8' 'a%40b%2Fc%3Fd' 'té-encZq8' '%C3%A9-encZq8'
 }
 
 @test "ps: URI whose password holds a literal space, UTF-8 and an encoded %3F / %40 text" {
-	set_password 'zwei wörter %3F%40-raw'
-	clone_sampled "postgres://cloner:zwei wörter %253F%2540-raw@$URIHOST:$SRCPORT/d" \
-		'zwei wörter %3F%40-raw' 'zwei wörter' '%253F%2540-raw' '-raw'
+	set_password 'zwei wörter %3F%40-rawZq8'
+	clone_sampled "postgres://cloner:zwei wörter %253F%2540-rawZq8@$URIHOST:$SRCPORT/d" \
+		'zwei wörter %3F%40-rawZq8' 'zwei wörter' '%253F%2540-rawZq8' '-rawZq8'
 }
 
 @test "ps: URI with the password in the query string, other parameters kept" {
-	set_password 'q&w=x?-query'
-	clone_sampled "postgresql:///d?host=$URIHOST&port=$SRCPORT&user=cloner&password=q%26w%3Dx%3F-query&sslmode=disable" \
-		'q&w=x?-query' 'q%26w%3Dx%3F-query' '-query'
+	set_password 'q&w=x?-queryZq8'
+	clone_sampled "postgresql:///d?host=$URIHOST&port=$SRCPORT&user=cloner&password=q%26w%3Dx%3F-queryZq8&sslmode=disable" \
+		'q&w=x?-queryZq8' 'q%26w%3Dx%3F-queryZq8' '-queryZq8'
 }
 
 @test "ps: PGPASSWORD" {
-	set_password "env pw'\"-pgpassword"
-	PGPASSWORD="env pw'\"-pgpassword" clone_sampled "host=$PGSB_DIR port=$SRCPORT user=cloner dbname=d" \
-		"env pw'\"-pgpassword" '-pgpassword'
+	set_password "env pw'\"-pgpasswordZq8"
+	PGPASSWORD="env pw'\"-pgpasswordZq8" clone_sampled "host=$PGSB_DIR port=$SRCPORT user=cloner dbname=d" \
+		"env pw'\"-pgpasswordZq8" '-pgpasswordZq8'
 }
 
 @test "ps: a service file (PGSERVICEFILE)" {
-	set_password 'svc pw#1:-service'
+	set_password 'svc pw#1:-serviceZq8'
 	(umask 077 && printf '[src406]\nhost=%s\nport=%s\nuser=cloner\ndbname=d\npassword=%s\n' \
-		"$PGSB_DIR" "$SRCPORT" 'svc pw#1:-service' >"$BATS_TEST_TMPDIR/pg_service.conf")
+		"$PGSB_DIR" "$SRCPORT" 'svc pw#1:-serviceZq8' >"$BATS_TEST_TMPDIR/pg_service.conf")
 	PGSERVICEFILE="$BATS_TEST_TMPDIR/pg_service.conf" clone_sampled "service=src406" \
-		'svc pw#1:-service' '-service'
+		'svc pw#1:-serviceZq8' '-serviceZq8'
 }
 
 @test "ps: a password file entry (PGPASSFILE)" {
-	set_password 'pass:file\pw-pgpass'
-	(umask 077 && printf '*:*:*:cloner:%s\n' 'pass\:file\\pw-pgpass' >"$BATS_TEST_TMPDIR/pgpass")
+	set_password 'pass:file\pw-pgpassZq8'
+	(umask 077 && printf '*:*:*:cloner:%s\n' 'pass\:file\\pw-pgpassZq8' >"$BATS_TEST_TMPDIR/pgpass")
 	PGPASSFILE="$BATS_TEST_TMPDIR/pgpass" clone_sampled "host=$PGSB_DIR port=$SRCPORT user=cloner dbname=d" \
-		'pass:file\pw-pgpass' 'file\pw-pgpass' '-pgpass'
+		'pass:file\pw-pgpassZq8' 'file\pw-pgpassZq8' '-pgpassZq8'
 }
