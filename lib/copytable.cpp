@@ -457,7 +457,13 @@ private:
                     " columns");
 
         // Target transaction: see copy-table(1), "Transactions and reruns".
-        std::string rel = quote_qualified(w.schema, w.name);
+        // tw: the item as the target names it (copy-table --target-table).
+        WorkItem tw = w;
+        if (!opt_.target_name.empty()) {
+            tw.schema = opt_.target_schema;
+            tw.name = opt_.target_name;
+        }
+        std::string rel = quote_qualified(tw.schema, tw.name);
         bool freeze = false;
         if (w.whole()) {
             tgt_->exec("BEGIN; TRUNCATE ONLY " + rel);
@@ -480,7 +486,7 @@ private:
             tgt_->exec("BEGIN");
         }
         int64_t streamed = 0;
-        int64_t tgt_rows = stream(w, target_copy_sql(w, cols, binary, freeze), source_copy_sql(w, cols, binary),
+        int64_t tgt_rows = stream(w, target_copy_sql(tw, cols, binary, freeze), source_copy_sql(w, cols, binary),
                                   t0, &streamed);
         return commit_item(w, tgt_rows, streamed, t0);
     }

@@ -32,6 +32,9 @@ struct CopyOptions {
                                         // MERGE); every result line gets the three counts
     bool del = false;                   // with merge: delete the target's rows of a range
                                         // whose key the source does not have
+    std::string target_schema, target_name;  // not empty: every table item is copied into
+                                        // this table of the target (fdwcopy archive), not
+                                        // into the one of the item's own name
 };
 
 // The source side of a COPY: COPY "s"."t" (cols) TO STDOUT for a whole table

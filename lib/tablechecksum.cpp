@@ -58,7 +58,7 @@ struct Side {
 
 class Comparer {
 public:
-    Comparer(const std::string& src, const std::string& tgt) {
+    Comparer(const std::string& src, const std::string& tgt, const ChecksumOptions& opt) : opt_(opt) {
         sides_[0].conninfo = src;
         sides_[0].role = "source";
         sides_[1].conninfo = tgt;
@@ -75,7 +75,13 @@ public:
         ChecksumResult r;
         r.item = w;
         SideSum* sums[2] = {&r.source, &r.target};
-        std::string sql;
+        std::string sql, tsql;
+        // The item as the target names it (--target-table).
+        WorkItem tw = w;
+        if (!opt_.target_name.empty() && w.kind == "table") {
+            tw.schema = opt_.target_schema;
+            tw.name = opt_.target_name;
+        }
         try {
             WorkItem item = w;
             // An extension configuration table: the rows pg_dump dumps, those
@@ -85,6 +91,10 @@ public:
                 read_extension_condition(*sides_[0].conn, item);
             }
             sql = checksum_sql(item);
+            WorkItem titem = item;
+            titem.schema = tw.schema;
+            titem.name = tw.name;
+            tsql = checksum_sql(titem);
         } catch (const Error& e) {
             r.source.failed = true;
             r.source.error = Error(checksum_subject(w) + ": " + e.what(), e.code, e.detail, e.hint);
@@ -104,14 +114,17 @@ public:
         if (want) {
             std::string kind(1, want);
             Result res[2];
-            for (int i = 0; i < 2; ++i) send(i, *sums[i], kLookupSql, {w.schema, w.name});
+            send(0, *sums[0], kLookupSql, {w.schema, w.name});
+            send(1, *sums[1], kLookupSql, {tw.schema, tw.name});
             for (int i = 0; i < 2; ++i) res[i] = collect(i, *sums[i]);
             for (int i = 0; i < 2; ++i) {
                 if (sums[i]->failed) {
                     query[i] = false;
                     continue;
                 }
-                bool found = PQntuples(res[i].get()) == 1 && kind == PQgetvalue(res[i].get(), 0, 0);
+                bool found = PQntuples(res[i].get()) == 1 &&
+                             (kind == PQgetvalue(res[i].get(), 0, 0) ||
+                              (opt_.foreign && want == 'r' && std::strcmp(PQgetvalue(res[i].get(), 0, 0), "f") == 0));
                 if (!found) {
                     query[i] = false;
                     sums[i]->found = false;
@@ -125,7 +138,7 @@ public:
         }
         Result res[2];
         for (int i = 0; i < 2; ++i)
-            if (query[i]) send(i, *sums[i], sql, {});
+            if (query[i]) send(i, *sums[i], i == 0 ? sql : tsql, {});
         for (int i = 0; i < 2; ++i) {
             if (!query[i] || sums[i]->failed) continue;
             res[i] = collect(i, *sums[i]);
@@ -142,6 +155,7 @@ public:
     }
 
 private:
+    ChecksumOptions opt_;
     Side sides_[2];
     std::string subject_;
 
@@ -253,7 +267,7 @@ int run_table_checksum(const std::string& source, const std::string& target, con
                        const ChecksumOptions& opt) {
     const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
     std::vector<std::unique_ptr<Comparer>> comparers;
-    for (int i = 0; i < jobs; ++i) comparers.emplace_back(new Comparer(source, target));
+    for (int i = 0; i < jobs; ++i) comparers.emplace_back(new Comparer(source, target, opt));
     // Wrong conninfo or a server down: say so once, before reading any item.
     try {
         comparers[0]->connect();

@@ -14,6 +14,12 @@ namespace fdwcopy {
 
 struct ChecksumOptions {
     int jobs = 1;  // items compared at a time; each worker has one session per side
+    // Not empty: a table item is read on the target from this table instead
+    // of the one of its own name (fdwcopy archive: the archive table).
+    std::string target_schema, target_name;
+    // A table item may be a foreign table (relkind 'f') on either side: its
+    // rows are read through its server (fdwcopy archive, after the swap).
+    bool foreign = false;
 };
 
 // One side's answer for one item.

@@ -8,11 +8,12 @@
 #include "copytable.h"
 #include "exitcodes.h"
 #include "log.h"
+#include "quote.h"
 
 using namespace fdwcopy;
 
 int main(int argc, char** argv) {
-    std::string source, target, format = "auto";
+    std::string source, target, format = "auto", target_table;
     std::vector<std::string> items;
     CopyOptions opt;
     Cli cli("copy-table", "copy tables, table parts, sequences and large objects between two servers",
@@ -31,6 +32,9 @@ int main(int argc, char** argv) {
         ("merge", "merge key ranges (table-list --by-key, table-diff) into the target's rows: upsert "
          "where they differ, in one transaction per range; whole tables are copied whole")
         ("delete", "with --merge: also delete the target's rows of a range whose key the source lacks")
+        ("target-table", po::value<std::string>(&target_table)->value_name("SCHEMA.NAME"),
+         "copy the table items into this table of the target instead of the one of the same "
+         "name (fdwcopy archive: the archive table of a partition)")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
          "a work line to copy (the same as an ITEM argument; repeatable)");
     cli.positional.add("item", -1);
@@ -53,6 +57,11 @@ int main(int argc, char** argv) {
     opt.merge = cli.has("merge");
     opt.del = cli.has("delete");
     if (opt.del && !opt.merge) return cli.usage_error("--delete needs --merge");
+    if (!target_table.empty()) {
+        if (!split_qualified(target_table, &opt.target_schema, &opt.target_name))
+            return cli.usage_error("invalid value \"" + target_table + "\" for option --target-table (SCHEMA.NAME)");
+        if (opt.merge) return cli.usage_error("--target-table cannot be used with --merge");
+    }
     opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);
     signal(SIGPIPE, SIG_IGN);
     return run_copy_table(resolve_conninfo(source, "FDWCOPY_SOURCE"), resolve_conninfo(target, "FDWCOPY_TARGET"),

@@ -7,12 +7,13 @@
 #include "conn.h"
 #include "exitcodes.h"
 #include "log.h"
+#include "quote.h"
 #include "tablechecksum.h"
 
 using namespace fdwcopy;
 
 int main(int argc, char** argv) {
-    std::string source, target;
+    std::string source, target, target_table;
     std::vector<std::string> items;
     ChecksumOptions opt;
     Cli cli("table-checksum", "compare the rows of tables, sequences and large objects on two servers",
@@ -21,6 +22,10 @@ int main(int argc, char** argv) {
     cli.options.add_options()
         ("jobs,j", po::value<int>(&opt.jobs)->value_name("N"),
          "compare N items at a time, each worker with one session per server (default: 1)")
+        ("target-table", po::value<std::string>(&target_table)->value_name("SCHEMA.NAME"),
+         "read the table items on the target from this table instead of the one of the same "
+         "name (fdwcopy archive: the archive table of a partition)")
+        ("foreign", "a table item may be a foreign table on either side, read through its server")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
          "a work line to compare (the same as an ITEM argument; repeatable)");
     cli.positional.add("item", -1);
@@ -35,6 +40,9 @@ int main(int argc, char** argv) {
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
     if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
+    if (!target_table.empty() && !split_qualified(target_table, &opt.target_schema, &opt.target_name))
+        return cli.usage_error("invalid value \"" + target_table + "\" for option --target-table (SCHEMA.NAME)");
+    opt.foreign = cli.has("foreign");
     signal(SIGPIPE, SIG_IGN);
     return run_table_checksum(resolve_conninfo(source, "FDWCOPY_SOURCE"),
                               resolve_conninfo(target, "FDWCOPY_TARGET"), items, opt);

@@ -18,6 +18,22 @@ TEST(Quote, Literal) {
     EXPECT_EQ(quote_literal(""), "''");
 }
 
+TEST(Quote, SplitQualified) {
+    std::string s, n;
+    ASSERT_TRUE(split_qualified("Archive.Payment_2022", &s, &n));
+    EXPECT_EQ(s, "archive");
+    EXPECT_EQ(n, "payment_2022");
+    ASSERT_TRUE(split_qualified("\"My S\".\"a\"\"b.c\"", &s, &n));
+    EXPECT_EQ(s, "My S");
+    EXPECT_EQ(n, "a\"b.c");
+    EXPECT_FALSE(split_qualified("t", &s, &n));
+    EXPECT_FALSE(split_qualified("a.b.c", &s, &n));
+    EXPECT_FALSE(split_qualified(".b", &s, &n));
+    EXPECT_FALSE(split_qualified("a.", &s, &n));
+    EXPECT_FALSE(split_qualified("\"a\"x.b", &s, &n));
+    EXPECT_FALSE(split_qualified("\"a.b", &s, &n));
+}
+
 TEST(Conninfo, MasksPassword) {
     std::string m = mask_conninfo("host=h password=s3cret dbname=d");
     EXPECT_EQ(m.find("s3cret"), std::string::npos);
