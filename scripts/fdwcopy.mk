@@ -252,6 +252,13 @@ $(fdwcopy_w)/schema.dump: | $(fdwcopy_w)
 	$(fdwcopy_pgsource) pg_dump -Fc --schema-only$(call fdwcopy_args,$(fdwcopy_snapshot) $(PG_DUMP_OPTIONS)) -f $@.tmp -d "$$FDWCOPY_SOURCE_CONNINFO"
 	@mv $@.tmp $@
 
+# ---- the partitioned indexes over foreign partitions that are valid on the
+# source, read in the snapshot (fdwcopy-partitioned-indexes(1)): post-data
+# leaves their partitions' indexes unattached, then makes them valid.
+$(fdwcopy_w)/partitioned-indexes.tsv: | $(fdwcopy_w)/schema.dump
+	fdwcopy partitioned-indexes plan $@.tmp$(call fdwcopy_args,$(fdwcopy_snapshot))
+	@mv $@.tmp $@
+
 # ---- pre-data: through schema-split and fdw-rewrite, in one transaction. The
 # dump and the map are order-only: pre-data cannot be applied twice to a target.
 $(fdwcopy_w)/pre-data.done: | $(fdwcopy_w)/schema.dump $(fdwcopy_map_file)
@@ -292,10 +299,11 @@ $(fdwcopy_w)/data.done: $(fdwcopy_list)/items.mk $(fdwcopy_data_stamps)
 
 # ---- post-data: what index-build did not create, in parallel. Order-only on
 # data.done: redoing one table must not replay the post-data.
-$(fdwcopy_w)/post-data.done: | $(fdwcopy_w)/data.done $(fdwcopy_w)/tables
+$(fdwcopy_w)/post-data.done: | $(fdwcopy_w)/data.done $(fdwcopy_w)/tables $(fdwcopy_w)/partitioned-indexes.tsv
 	find $(fdwcopy_w)/tables -name '*.done' -exec cat {} + > $(fdwcopy_w)/done.tsv
-	pg_restore -l $(fdwcopy_w)/schema.dump | postlist-filter --encoding "$$($(fdwcopy_pgsource) psql -X -Atq -d "$$FDWCOPY_SOURCE_CONNINFO" -c 'SHOW server_encoding')" --section=post-data --done $(fdwcopy_w)/done.tsv > $(fdwcopy_w)/post.list
+	pg_restore -l $(fdwcopy_w)/schema.dump | postlist-filter --encoding "$$($(fdwcopy_pgsource) psql -X -Atq -d "$$FDWCOPY_SOURCE_CONNINFO" -c 'SHOW server_encoding')" --section=post-data --done $(fdwcopy_w)/done.tsv | fdwcopy partitioned-indexes edit-list $(fdwcopy_w)/partitioned-indexes.tsv > $(fdwcopy_w)/post.list
 	$(fdwcopy_pgtarget) pg_restore -L $(fdwcopy_w)/post.list -j $(JOBS)$(call fdwcopy_args,$(PG_RESTORE_OPTIONS)) -d "$$FDWCOPY_TARGET_CONNINFO" $(fdwcopy_w)/schema.dump
+	fdwcopy partitioned-indexes create $(fdwcopy_w)/partitioned-indexes.tsv
 	fdwcopy refresh-matviews --quiet$(call fdwcopy_args,$(REFRESH_OPTIONS))
 	@touch $@
 

@@ -68,6 +68,11 @@ objects_of() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"verify: equal: "* ]]
 	[[ $output == *"clone complete"* ]]
+	# the partitioned index over the foreign partition is valid, as on the
+	# source, its partitions' indexes attached, not built again
+	[[ $output == *"post-data: 1 partitioned indexes over foreign partitions made valid"* ]]
+	[[ $stderr != *"built again"* ]]
+	[ -z "$(invalid_indexes dst t1)" ]
 	# the work directory and its files are private
 	[ "$(stat -c %a "$BATS_FILE_TMPDIR/w1")" = 700 ]
 	[ "$(stat -c %a "$BATS_FILE_TMPDIR/w1/schema.dump")" = 600 ]

@@ -77,7 +77,7 @@ no_secrets() {
 @test "dump: the backup directory holds pre-data.sql, data/, post-data.dump, clean.sql, MANIFEST" {
 	B=$F/backup
 	[ "$(stat -c %a "$B")" = 700 ]
-	for f in MANIFEST pre-data.sql clean.sql post-data.dump data/toc.dat; do
+	for f in MANIFEST pre-data.sql clean.sql post-data.dump partitioned-indexes.tsv data/toc.dat; do
 		[ -f "$B/$f" ] || { echo "missing $f"; false; }
 		[ "$(stat -c %a "$B/$f")" = 600 ]
 	done
@@ -92,6 +92,9 @@ no_secrets() {
 	pg_restore -l "$B/post-data.dump" >"$T/post.list"
 	grep -q ' INDEX public idx_fk_film_id ' "$T/post.list"
 	grep -q ' FK CONSTRAINT public rental rental_inventory_id_fkey ' "$T/post.list"
+	# the source's valid partitioned index over the foreign partition, for restore
+	grep -q '^0	I	public	measurements_ts_idx		' "$B/partitioned-indexes.tsv"
+	grep -q '^1	i	public	measurements_2024_ts_idx	public	measurements_ts_idx	' "$B/partitioned-indexes.tsv"
 	run -1 grep -q ' TABLE public ' "$T/post.list"
 	grep -q '^DROP TABLE IF EXISTS public.rental;$' "$B/clean.sql"
 	# the summary: per-step times and rows/s
@@ -149,6 +152,8 @@ no_secrets() {
 	echo "$output" "$stderr"
 	[ "$status" -eq 0 ]
 	[[ $output == "verify: equal: "* ]]
+	# pg_restore alone leaves the partitioned index over the foreign partition invalid
+	[ -z "$(invalid_indexes dst r2)" ]
 
 	psql_on dst r2 -Atc "SELECT srvname, array_to_string(srvoptions, ',') FROM pg_foreign_server ORDER BY 1" >"$T/servers"
 	printf '%s\n' "archive_server|dbname=tarchive_db,host=$PGSB_DIR,port=$(pgsb_port dst)" \

@@ -253,6 +253,7 @@ MAP
 	sampler=
 	echo "$output"
 	[ "$status" -eq 0 ]
+	[[ $output == *"post-data: 1 partitioned indexes over foreign partitions made valid"* ]]
 	grep -q snapshot-hold "$BATS_TEST_TMPDIR/ps.log"
 	[[ $output != *Src-Uri-Pw* && $output != *"Tgt Kv Pw"* && $output != *secret-pw* ]]
 	run -1 grep -q 'Src-Uri-Pw\|Tgt Kv Pw\|src-secret-pw\|tgt-archive-pw' "$BATS_TEST_TMPDIR/ps.log"
@@ -265,6 +266,8 @@ MAP
 	printf 'hot|10000\ntarget archive|50\n' >"$BATS_TEST_TMPDIR/expected"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/rows"
 	same_data fdwsrc fdwdst
+	# the partitioned index over the foreign partition is valid, as on the source
+	[ -z "$(invalid_indexes dst fdwdst)" ]
 }
 
 @test "FDW layout without a map: pre-data is refused, the target stays empty" {

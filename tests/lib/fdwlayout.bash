@@ -2,8 +2,9 @@
 # The FDW test database shared by the bats suites and the demo-like tests:
 # two postgres_fdw servers, user mappings (a role, PUBLIC, and a role "alice"
 # that exists on the source cluster only), a foreign table, a range-partitioned
-# table with local partitions and a foreign partition, and the usual post-data
-# objects (PK, unique, FK, index, trigger, sequence).
+# table with local partitions and a foreign partition (and a partitioned index
+# over it, valid), and the usual post-data objects (PK, unique, FK, index,
+# trigger, sequence).
 # Needs tests/lib/pgsandbox.bash loaded first.
 
 # make_archive CLUSTER DB LABEL: an archive database whose rows say LABEL
@@ -56,6 +57,11 @@ CREATE FOREIGN TABLE measurements_old PARTITION OF measurements
   FOR VALUES FROM (MINVALUE) TO ('2024-01-01')
   SERVER archive_server OPTIONS (table_name 'measurements_archive');
 CREATE INDEX measurements_2024_ts_idx ON measurements_2024 (ts);
+-- A partitioned index over the foreign partition: CREATE INDEX without ONLY
+-- attaches measurements_2024_ts_idx, builds one on measurements_2025, skips
+-- the foreign partition and is valid (pg_restore's ON ONLY + ATTACH is not).
+CREATE INDEX measurements_ts_idx ON measurements (ts);
+COMMENT ON INDEX measurements_ts_idx IS 'hot and archived rows by time';
 INSERT INTO measurements
   SELECT g, timestamptz '2024-01-01' + g * interval '1 hour', g, 'hot'
   FROM generate_series(1, 10000) g;
@@ -75,4 +81,9 @@ INSERT INTO orders (item_id, created, qty)
   FROM generate_series(1, 5000) g;
 ANALYZE;
 SQL
+}
+
+# invalid_indexes CLUSTER DB: the invalid indexes of DB, one a line (none: empty).
+invalid_indexes() {
+	psql_on "$1" "$2" -Atc "SELECT indexrelid::regclass::text COLLATE \"C\" FROM pg_index WHERE NOT indisvalid ORDER BY 1"
 }
