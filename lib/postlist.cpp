@@ -91,6 +91,7 @@ bool table_excluded(const TocEntry& e, const PostlistOptions& opts, const Relati
 // type, schema or table.
 bool excluded_itself(const TocEntry& e, const PostlistOptions& opts, const Relations& rels) {
     if (opts.exclude_types.count(e.type)) return true;
+    if (opts.only_given && !follows_owner(e.type) && !opts.only.count({e.catalog_oid, e.oid})) return true;
     std::string schema = filter_schema(e);
     if (!schema.empty()) {
         if (!opts.include_schemas.empty() && !matches_any(opts.include_schemas, schema))
@@ -149,6 +150,30 @@ void read_done_file(const std::string& path, std::set<std::pair<uint32_t, uint32
         }
     }
     if (in->bad()) throw Error("could not read done file \"" + path + "\": " + std::strerror(errno));
+}
+
+void read_object_file(const std::string& path, std::set<std::pair<uint32_t, uint32_t>>& objects) {
+    std::ifstream in(path);
+    if (!in) throw Error("could not open \"" + path + "\": " + std::strerror(errno));
+    std::string line;
+    long n = 0;
+    auto oid = [&](const std::string& f) -> uint32_t {
+        bool digits = !f.empty() && f.size() <= 10 && f.find_first_not_of("0123456789") == std::string::npos;
+        unsigned long v = digits ? std::stoul(f) : 0;
+        if (v == 0 || v > 4294967295UL)
+            throw Error(path + ":" + std::to_string(n) + ": \"" + f + "\" is not an oid");
+        return static_cast<uint32_t>(v);
+    };
+    while (std::getline(in, line)) {
+        ++n;
+        if (line.empty() || line[0] == '#') continue;
+        size_t t1 = line.find('\t');
+        if (t1 == std::string::npos)
+            throw Error(path + ":" + std::to_string(n) + ": a catalog oid and an oid are needed");
+        size_t t2 = line.find('\t', t1 + 1);
+        objects.insert({oid(line.substr(0, t1)), oid(line.substr(t1 + 1, t2 == std::string::npos ? std::string::npos : t2 - t1 - 1))});
+    }
+    if (in.bad()) throw Error("could not read \"" + path + "\": " + std::strerror(errno));
 }
 
 }  // namespace fdwcopy

@@ -24,6 +24,10 @@ struct PostlistOptions {
     std::vector<std::string> include_schemas, exclude_schemas;
     // Relation patterns from parse_table_pattern.
     std::vector<NamePattern> exclude_tables;
+    // With only_given: keep only the entries whose (TABLEOID, OID) pair is in
+    // only (and the COMMENT, ACL and SECURITY LABEL entries that follow them).
+    bool only_given = false;
+    std::set<std::pair<uint32_t, uint32_t>> only;
 };
 
 struct PostlistStats {
@@ -50,6 +54,8 @@ struct PostlistStats {
 //   DEFAULT and PUBLICATION TABLE, when that table is a relation of the list.
 //   INDEX, INDEX ATTACH and STATISTICS entries name only themselves and are
 //   not tied to their table.
+// - only (with only_given): every entry whose (TABLEOID, OID) pair is not in
+//   opts.only, with the COMMENT, SECURITY LABEL and ACL entries that follow it.
 // Entries already commented in the input stay as they are (they still count
 // for the section rule and as owners of the entries that follow them).
 PostlistStats postlist_filter(TocList& list, const PostlistOptions& opts);
@@ -58,5 +64,12 @@ PostlistStats postlist_filter(TocList& list, const PostlistOptions& opts);
 // Throws Error "FILE:LINE: ..." on a malformed line, or when the file cannot
 // be read. path "-" is stdin.
 void read_done_file(const std::string& path, std::set<std::pair<uint32_t, uint32_t>>& done);
+
+// Reads a file of objects, one a line, whose first two tab-separated fields are
+// a catalog oid and an object oid (table-list --dependencies, the done stream),
+// and adds the pairs to objects. Empty lines and lines starting with '#' are
+// skipped. Throws Error "FILE:LINE: ..." on a line without two decimal oids,
+// or when the file cannot be read.
+void read_object_file(const std::string& path, std::set<std::pair<uint32_t, uint32_t>>& objects);
 
 }  // namespace fdwcopy

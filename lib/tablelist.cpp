@@ -10,6 +10,7 @@
 #include "log.h"
 #include "pattern.h"
 #include "quote.h"
+#include "selection.h"
 #include "snapshot.h"
 #include "tsv.h"
 
@@ -314,6 +315,7 @@ uint32_t to_oid(const char* s) { return static_cast<uint32_t>(std::strtoul(s, nu
 std::vector<Relation> list_relations(Connection& src, const TableListOptions& opt) {
     std::string pred = selected_relation_predicate(opt.filters, "n", "c");
     begin_listing(src, opt);
+    pred = predicate_with_changes(pred, selection_changes(src, opt.filters), "c");
     Result r = src.exec(
         "SELECT c.oid, c.relkind, n.nspname, c.relname FROM pg_catalog.pg_class c "
         "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace WHERE " + pred +
@@ -327,6 +329,14 @@ std::vector<Relation> list_relations(Connection& src, const TableListOptions& op
     return out;
 }
 
+std::vector<SelectionChange> list_changes(Connection& src, const TableListOptions& opt) {
+    selected_relation_predicate(opt.filters, "n", "c");  // a bad pattern throws before any query
+    begin_listing(src, opt);
+    std::vector<SelectionChange> out = selection_changes(src, opt.filters);
+    src.exec("COMMIT");
+    return out;
+}
+
 std::string format_relation_line(const Relation& r) {
     return tsv_join({std::to_string(r.oid), std::string(1, r.relkind), r.schema, r.name});
 }
@@ -336,6 +346,7 @@ std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
     std::string pred = selected_relation_predicate(opt.filters, "n", "c");
     std::string tab_filter = filter_predicate(opt.filters, "n", "c");
     begin_listing(src, opt);
+    pred = predicate_with_changes(pred, selection_changes(src, opt.filters), "c");
 
     std::vector<WorkItem> tables;
     Result t = src.exec(

@@ -19,6 +19,9 @@ namespace fdwcopy {
 // session's default search_path (pg_table_is_visible).
 struct TableFilters {
     std::vector<std::string> include_schema, exclude_schema, include_table, exclude_table;
+    // Apply the changes of the dependencies (lib/selection.h: what the
+    // selected tables need, the views depending on what is left out).
+    bool with_dependencies = false;
     bool empty() const {
         return include_schema.empty() && exclude_schema.empty() && include_table.empty() &&
                exclude_table.empty();
@@ -114,7 +117,8 @@ void sort_largest_first(std::vector<WorkItem>& items);
 // largest first, then the extension configuration tables the filters select
 // (method "extconfig", lib/extconfig.h), then sequences by name, then one
 // "blobs" item if the database has large objects and the filters allow them.
-// Tables and sequences are those of selected_relation_predicate. Throws Error
+// Tables and sequences are those of selected_relation_predicate with the
+// changes of selection_changes (lib/selection.h). Throws Error
 // on a failed query or a bad pattern.
 // With options.by_key, a table with a key (table_key) is listed as key ranges
 // of about chunk_rows rows each, in key order (key_chunks), and a table
@@ -122,10 +126,18 @@ void sort_largest_first(std::vector<WorkItem>& items);
 std::vector<WorkItem> list_work(Connection& source, const TableListOptions& options);
 
 // Reads the catalogs of source (in options.snapshot when given) and returns
-// every relation of selected_relation_predicate, ordered by schema and name
+// every relation of selected_relation_predicate with the changes of
+// selection_changes (lib/selection.h), ordered by schema and name
 // (bytewise, as nspname and relname compare). Throws Error on a failed query or
 // a bad pattern; options.split_larger_than and matviews are not used.
 std::vector<Relation> list_relations(Connection& source, const TableListOptions& options);
+
+struct SelectionChange;
+// Reads the catalogs of source (in options.snapshot when given) and returns
+// what the dependencies add to and take out of the selection of
+// options.filters (lib/selection.h: selection_changes). Throws Error on a
+// failed query or a bad pattern.
+std::vector<SelectionChange> list_changes(Connection& source, const TableListOptions& options);
 
 // Formats r as a relations line (table-list --relations): oid, relkind, schema,
 // name, tab-separated, fields escaped with tsv_escape; no trailing newline.

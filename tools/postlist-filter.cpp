@@ -16,7 +16,7 @@ using namespace fdwcopy;
 int main(int argc, char** argv) {
     std::vector<std::string> done_files, sections, types, include_schemas, exclude_schemas,
         exclude_tables;
-    std::string encoding = "UTF8";
+    std::string encoding = "UTF8", only_file;
     Cli cli("postlist-filter",
             "comment out entries of a pg_restore -l list that are done or filtered out",
             "postlist-filter [OPTION]... < LIST > FILTERED-LIST");
@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
         ("done", po::value(&done_files)->value_name("FILE"),
          "comment out entries whose (TABLEOID, OID) pair FILE lists (index-build's "
          "done stream; repeatable)")
+        ("only", po::value(&only_file)->value_name("FILE"),
+         "keep only the entries whose (TABLEOID, OID) pair FILE lists in its first two "
+         "tab-separated fields (table-list --dependencies), with their comments and ACLs")
         ("section", po::value(&sections)->value_name("SECTION"),
          "keep only entries of SECTION: pre-data, data or post-data (repeatable)")
         ("exclude-type", po::value(&types)->value_name("TYPE"),
@@ -68,6 +71,10 @@ int main(int argc, char** argv) {
 
     try {
         for (const auto& f : done_files) read_done_file(f, opts.done);
+        if (cli.has("only")) {
+            opts.only_given = true;
+            read_object_file(only_file, opts.only);
+        }
         // pg_char_to_encoding's comparison: case and punctuation do not count.
         std::string enc;
         for (char c : encoding)

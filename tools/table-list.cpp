@@ -6,6 +6,7 @@
 #include "conn.h"
 #include "exitcodes.h"
 #include "log.h"
+#include "selection.h"
 #include "size.h"
 #include "tablelist.h"
 
@@ -23,6 +24,10 @@ int main(int argc, char** argv) {
          "read the catalogs in this exported snapshot (snapshot-hold)")
         ("relations", "print the selected relations instead of the work stream: oid, relkind, "
          "schema, name (every relation a clone restores)")
+        ("with-dependencies", "add what the selected tables depend on (with --include-table) and "
+         "leave out the views depending on a relation left out (as fdwcopy does)")
+        ("dependencies", "print what the filters' dependencies add to the selection (with "
+         "--include-table) or take out of it, one object a line, instead of the work stream")
         ("matviews", "list materialized views too, as \"matview\" items (for table-checksum)")
         ("check-patterns", "check the patterns, print nothing and exit, without connecting")
         ("split-larger-than", po::value<std::string>(&split)->value_name("SIZE"),
@@ -42,7 +47,8 @@ int main(int argc, char** argv) {
     add_source_option(cli, &source);
     cli.epilog =
         "Output: one tab-separated work item a line (table, table part, sequence, blobs);\n"
-        "with --relations one relation a line. The columns are described in table-list(1).\n"
+        "with --relations one relation a line; with --dependencies one added or excluded\n"
+        "object a line. The columns are described in table-list(1).\n"
         "Patterns follow psql's rules, as pg_dump's -n/-N/-t/-T do.\n";
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
@@ -54,17 +60,21 @@ int main(int argc, char** argv) {
         }
         if (opt.split_larger_than <= 0) return cli.usage_error("--split-larger-than must be positive");
     }
-    bool relations = cli.has("relations");
+    bool relations = cli.has("relations"), dependencies = cli.has("dependencies");
     opt.matviews = cli.has("matviews");
-    if (relations && (cli.has("split-larger-than") || opt.matviews))
-        return cli.usage_error(std::string("--relations cannot be used with ") +
+    f.with_dependencies = dependencies || cli.has("with-dependencies");
+    if (relations && dependencies) return cli.usage_error("--relations cannot be used with --dependencies");
+    const char* listing = relations ? "--relations" : "--dependencies";
+    if ((relations || dependencies) && (cli.has("split-larger-than") || opt.matviews))
+        return cli.usage_error(std::string(listing) + " cannot be used with " +
                                (opt.matviews ? "--matviews" : "--split-larger-than"));
     opt.by_key = cli.has("by-key");
     if (cli.has("chunk-rows") && !opt.by_key) return cli.usage_error("--chunk-rows needs --by-key");
     if ((rc = cli.check_range("--chunk-rows", chunk_rows, 1, 1000000000)) >= 0) return rc;
     if (opt.by_key && opt.split_larger_than > 0)
         return cli.usage_error("--by-key and --split-larger-than cannot be used together");
-    if (relations && opt.by_key) return cli.usage_error("--relations cannot be used with --by-key");
+    if ((relations || dependencies) && opt.by_key)
+        return cli.usage_error(std::string(listing) + " cannot be used with --by-key");
     opt.chunk_rows = chunk_rows;
     // A bad pattern is a bad command line: said before connecting.
     try {
@@ -79,11 +89,14 @@ int main(int argc, char** argv) {
         std::string out;
         if (relations) {
             for (auto& r : list_relations(conn, opt)) out += format_relation_line(r) + "\n";
+        } else if (dependencies) {
+            for (auto& c : list_changes(conn, opt)) out += format_change_line(c) + "\n";
         } else {
             for (auto& w : list_work(conn, opt)) out += format_work_line(w) + "\n";
         }
         if (!write_all(1, out))
-            throw Error(std::string("could not write the ") + (relations ? "relations" : "work stream") + ": " +
+            throw Error(std::string("could not write the ") +
+                        (relations ? "relations" : dependencies ? "dependencies" : "work stream") + ": " +
                         strerror(errno));
         return EXIT_OK;
     } catch (const Error& e) {

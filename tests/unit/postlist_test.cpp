@@ -178,3 +178,41 @@ TEST(Postlist, ReadDoneFile) {
     }
     EXPECT_THROW(read_done_file(path + ".missing", done), Error);
 }
+
+TEST(Postlist, OnlyKeepsTheListedObjectsWithTheirComments) {
+    TocList l = load();
+    PostlistOptions o;
+    o.only_given = true;
+    o.only = {{1259, 16420}, {1259, 16444}};  // TABLE items, INDEX orders_created_idx
+    postlist_filter(l, o);
+    EXPECT_EQ(active(l), (std::vector<int>{221, 3500, 3501, 3245, 3502}));
+    // nothing listed: nothing kept
+    TocList e = load();
+    PostlistOptions none;
+    none.only_given = true;
+    postlist_filter(e, none);
+    EXPECT_TRUE(active(e).empty());
+}
+
+TEST(Postlist, ReadObjectFile) {
+    std::string path = ::testing::TempDir() + "postlist_objects.tsv";
+    {
+        std::ofstream f(path);
+        f << "# comment\n\n1247\t16388\tadd\t-\ttype\tpublic.mpaa_rating\ttable column public.film.rating\n"
+             "1259\t16438\n";
+    }
+    std::set<std::pair<uint32_t, uint32_t>> objects;
+    read_object_file(path, objects);
+    EXPECT_EQ(objects, (std::set<std::pair<uint32_t, uint32_t>>{{1247, 16388}, {1259, 16438}}));
+    {
+        std::ofstream f(path);
+        f << "1259\t16444\n1259 16445\n";
+    }
+    try {
+        read_object_file(path, objects);
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(path + ":2: ", 0), 0u) << e.what();
+    }
+    EXPECT_THROW(read_object_file(path + ".missing", objects), Error);
+}
