@@ -176,3 +176,88 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	[ "$(psql_on arch archive_db -Atc "SELECT kind FROM public.events_2023_10")" = theirs ]
 	[ "$(relkind events_2023_10)" = r ]
 }
+
+@test "archive restore brings the rows back equal into a local partition; a rerun has nothing to do" {
+	before=$(sums measurements "ts >= '2024-01-01' AND ts < '2025-01-01'")
+	[ "$(relkind measurements_2024)" = f ]
+	run --separate-stderr archive restore measurements_2024 --archive "$A"
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"checked through public.measurements: 8783 rows"* ]]
+	[ "$(relkind measurements_2024)" = r ]
+	[ -z "$(relkind measurements_2024_restore)" ]
+	[ "$(sums measurements "ts >= '2024-01-01' AND ts < '2025-01-01'")" = "$before" ]
+	[ "$(psql_on src fdwsrc -Atc "SELECT count(*) FROM ONLY measurements_2024")" = 8783 ]
+	psql_on src fdwsrc -Atc "SELECT i.indexrelid::regclass, i.indisvalid, (SELECT count(*) FROM pg_inherits h WHERE h.inhparent = i.indexrelid)
+	  FROM pg_index i WHERE indrelid = 'measurements'::regclass" >"$BATS_TEST_TMPDIR/idx"
+	[ "$(cat "$BATS_TEST_TMPDIR/idx")" = "measurements_value_idx|t|2" ]
+	run --separate-stderr archive restore measurements_2024 --archive "$A"
+	[ "$status" -eq 0 ]
+	[[ $output == *"restored by an earlier run: nothing to do"* ]]
+}
+
+@test "archive next: the next partitions of the newest one's width, named like it, with its own keys" {
+	run --separate-stderr archive next events --count 2 --dry-run
+	[ "$status" -eq 0 ]
+	[[ $output == *"CREATE TABLE \"public\".\"events_2025_01\" PARTITION OF public.events FOR VALUES FROM ('2025-01-01 00:00:00+00') TO ('2025-02-01 00:00:00+00');"* ]]
+	[ -z "$(relkind events_2025_01)" ]
+	run --separate-stderr archive next events --count 2
+	[ "$status" -eq 0 ]
+	psql_on src fdwsrc -Atc "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), (SELECT string_agg(contype::text, '') FROM pg_constraint WHERE conrelid = c.oid)
+	  FROM pg_class c WHERE relname IN ('events_2025_01', 'events_2025_02') ORDER BY 1" >"$BATS_TEST_TMPDIR/out"
+	printf '%s\n' "events_2025_01|FOR VALUES FROM ('2025-01-01 00:00:00+00') TO ('2025-02-01 00:00:00+00')|p" \
+		"events_2025_02|FOR VALUES FROM ('2025-02-01 00:00:00+00') TO ('2025-03-01 00:00:00+00')|p" >"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out"
+	psql_on src fdwsrc -c "INSERT INTO events VALUES (999999, '2025-02-10', 'new', NULL)"
+	run --separate-stderr archive next measurements
+	[ "$status" -eq 0 ]
+	[ "$(relkind measurements_2026)" = r ]
+}
+
+@test "archive decommission: refused when the backup does not verify; then backed up, read back, dropped" {
+	p=events_2023_08
+	[ "$(relkind $p)" = f ]
+	hook="[ \"\$1\" != backed-up ] || echo x >>'$BATS_TEST_TMPDIR/bk1/pre-data.sql'"
+	run --separate-stderr env FDWCOPY_ARCHIVE_HOOK="$hook" fdwcopy archive decommission $p --archive "$A" \
+		--backup-dir "$BATS_TEST_TMPDIR/bk1" --drop-remote --source "$S"
+	echo "$output $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"the backup in $BATS_TEST_TMPDIR/bk1 does not verify: nothing dropped"* ]]
+	[ "$(relkind $p)" = f ]
+	n=$(psql_on arch archive_db -Atc "SELECT count(*) FROM public.$p")
+	[ "$n" -gt 0 ]
+	run --separate-stderr archive decommission $p --archive "$A" --backup-dir "$BATS_TEST_TMPDIR/bk2" --drop-remote
+	[ "$status" -eq 0 ]
+	[[ $output == *"backup read back: MANIFEST checksums match, $n rows"* ]]
+	[[ "$output $stderr" != *arch-conn-pw* ]]
+	[ -z "$(relkind $p)" ]
+	[ -z "$(psql_on arch archive_db -Atc "SELECT to_regclass('public.$p')")" ]
+	# the backup restores the archive table
+	psql_on arch -c "CREATE DATABASE restored"
+	fdwcopy restore --dir "$BATS_TEST_TMPDIR/bk2" --target "$(pgsb_conninfo arch restored)" -q
+	[ "$(psql_on arch restored -Atc "SELECT count(*) FROM public.$p")" = "$n" ]
+	run --separate-stderr archive decommission $p --archive "$A" --backup-dir "$BATS_TEST_TMPDIR/bk2"
+	[ "$status" -eq 0 ]
+	[[ $output == *"decommissioned by an earlier run"* ]]
+}
+
+@test "24 monthly partitions: every 2023 partition still local moved, status of both tiers, rows equal" {
+	before=$(sums events "at < '2024-01-01'")
+	all=$(sums events true)
+	run --separate-stderr archive status --format tsv --older-than '1 year' events
+	[ "$status" -eq 0 ]
+	awk -F'\t' '$3 == "local" && $4 ~ /^FROM \(.2023-/' <<<"$output" | cut -f2 | grep -v events_2023_10 >"$BATS_TEST_TMPDIR/todo"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/todo")" -eq 5 ]
+	while read -r p; do
+		run --separate-stderr archive move "$p" --server archive_server --archive "$A" --drop-local -q
+		[ "$status" -eq 0 ] || { echo "$p: $stderr"; false; }
+	done <"$BATS_TEST_TMPDIR/todo"
+	run --separate-stderr archive status --format tsv --count events
+	[ "$status" -eq 0 ]
+	[ "$(awk -F'\t' '$3 == "foreign" && $9 == "yes"' <<<"$output" | wc -l)" -eq 10 ]
+	[ "$(awk -F'\t' '$3 == "local"' <<<"$output" | wc -l)" -eq 15 ]
+	[ "$(sums events "at < '2024-01-01'")" = "$before" ]
+	[ "$(sums events true)" = "$all" ]
+	psql_on src fdwsrc -Atc "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass" >"$BATS_TEST_TMPDIR/valid"
+	[ "$(cat "$BATS_TEST_TMPDIR/valid")" = t ]
+}
