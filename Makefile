@@ -1,5 +1,5 @@
 # fdwcopy: one TOOLS list drives the build; see README.md.
-# Targets: all (default), check, lint, demo, deps, bench, man, install, uninstall, clean.
+# Targets: all (default), check, lint, demo, demo-archive, deps, bench, man, install, uninstall, clean.
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
@@ -54,7 +54,7 @@ DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
 LINT_FILES = tests/run-all .ci/run $(wildcard tests/lib/*.bash) \
              $(shell find tests/fixtures -name '*.bash') $(wildcard tests/cli/*.bats)
 
-.PHONY: all check lint unit cli demo deps bench man install uninstall clean
+.PHONY: all check lint unit cli demo demo-archive deps bench man install uninstall clean
 .DELETE_ON_ERROR:
 
 all: $(BINS) $(LIBEXEC) $(BUILT_MAN)
@@ -121,6 +121,11 @@ lint:
 demo: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@scripts/demo
+
+# demo-archive: fdwcopy archive on the demo's layout (scripts/demo archive).
+demo-archive: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) all
+	@scripts/demo archive
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all

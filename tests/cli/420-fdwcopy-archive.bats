@@ -261,3 +261,15 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	psql_on src fdwsrc -Atc "SELECT indisvalid FROM pg_index WHERE indexrelid = 'events_kind_idx'::regclass" >"$BATS_TEST_TMPDIR/valid"
 	[ "$(cat "$BATS_TEST_TMPDIR/valid")" = t ]
 }
+
+@test "archive next: a table pg_partman manages is left to pg_partman, said so, nothing created" {
+	psql_on src fdwsrc -c "CREATE SCHEMA partman" -c "CREATE EXTENSION pg_partman SCHEMA partman" \
+		-c "CREATE TABLE pm (id int, at timestamptz NOT NULL) PARTITION BY RANGE (at)" \
+		-c "SELECT partman.create_parent('public.pm', 'at', 'native', 'monthly')" >/dev/null
+	n=$(psql_on src fdwsrc -Atc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pm'::regclass")
+	run --separate-stderr archive next pm --count 3
+	[ "$status" -eq 0 ]
+	[[ $output == *"public.pm is managed by pg_partman"* ]]
+	[[ $stderr == *"hint: run SELECT partman.run_maintenance('public.pm')"* ]]
+	[ "$(psql_on src fdwsrc -Atc "SELECT count(*) FROM pg_inherits WHERE inhparent = 'pm'::regclass")" = "$n" ]
+}
