@@ -61,6 +61,13 @@ std::string base_conditions(const std::string& ns, const std::string& rel) {
 
 }  // namespace
 
+std::string data_predicate(const TableFilters& f, const std::string& ns, const std::string& rel) {
+    if (f.exclude_table_data.empty()) return "true";
+    std::vector<std::string> m;
+    for (auto& p : f.exclude_table_data) m.push_back(table_match(p, ns, rel));
+    return "(NOT " + any_of(m) + ")";
+}
+
 std::string filter_predicate(const TableFilters& f, const std::string& ns, const std::string& rel) {
     std::vector<std::string> terms;
     if (!f.include_table.empty()) {
@@ -343,8 +350,9 @@ std::string format_relation_line(const Relation& r) {
 
 std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
     // Build the filter SQL first: a bad pattern is an error before any query.
-    std::string pred = selected_relation_predicate(opt.filters, "n", "c");
-    std::string tab_filter = filter_predicate(opt.filters, "n", "c");
+    std::string data = data_predicate(opt.filters, "n", "c");
+    std::string pred = selected_relation_predicate(opt.filters, "n", "c") + " AND " + data;
+    std::string tab_filter = filter_predicate(opt.filters, "n", "c") + " AND " + data;
     begin_listing(src, opt);
     pred = predicate_with_changes(pred, selection_changes(src, opt.filters), "c");
 

@@ -22,12 +22,17 @@ struct TableFilters {
     // Apply the changes of the dependencies (lib/selection.h: what the
     // selected tables need, the views depending on what is left out).
     bool with_dependencies = false;
+    // pg_dump --exclude-table-data: the relation is selected (its schema is
+    // copied) but its rows are not in the work stream (tables, sequences,
+    // extension configuration tables, materialized views).
+    std::vector<std::string> exclude_table_data;
+    bool skip_large_objects = false;  // no "blobs" item (pg_dump --no-blobs)
     bool empty() const {
         return include_schema.empty() && exclude_schema.empty() && include_table.empty() &&
                exclude_table.empty();
     }
     // Large objects are listed only without include filters (pg_dump's -b rule).
-    bool includes_blobs() const { return include_schema.empty() && include_table.empty(); }
+    bool includes_blobs() const { return !skip_large_objects && include_schema.empty() && include_table.empty(); }
 };
 
 struct TableListOptions {
@@ -56,6 +61,11 @@ constexpr int kMaxParts = 1024;
 // with quote_literal and matched with OPERATOR(pg_catalog.~). Throws Error on a
 // bad pattern (lib/pattern.h). Returns "true" for empty filters.
 std::string filter_predicate(const TableFilters& f, const std::string& ns, const std::string& rel);
+
+// SQL boolean expression, same aliases: false for the relations whose data
+// f.exclude_table_data excludes (table patterns, as pg_dump matches them),
+// "true" when there is none. Throws Error on a bad pattern.
+std::string data_predicate(const TableFilters& f, const std::string& ns, const std::string& rel);
 
 // SQL boolean expression selecting the relations that a clone with filters f
 // restores, for a query with namespace alias ns and pg_class alias rel: relkind

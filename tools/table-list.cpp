@@ -43,7 +43,11 @@ int main(int argc, char** argv) {
         ("include-table", po::value<std::vector<std::string>>(&f.include_table)->value_name("PATTERN"),
          "only tables and sequences matching PATTERN (repeatable; overrides the schema options)")
         ("exclude-table,T", po::value<std::vector<std::string>>(&f.exclude_table)->value_name("PATTERN"),
-         "no tables or sequences matching PATTERN (repeatable)");
+         "no tables or sequences matching PATTERN (repeatable)")
+        ("exclude-table-data", po::value<std::vector<std::string>>(&f.exclude_table_data)->value_name("PATTERN"),
+         "no data of tables and sequences matching PATTERN: not in the work stream, still in "
+         "--relations (repeatable; pg_dump --exclude-table-data)")
+        ("skip-large-objects", "no large-objects item (pg_dump --no-blobs)");
     add_source_option(cli, &source);
     cli.epilog =
         "Output: one tab-separated work item a line (table, table part, sequence, blobs);\n"
@@ -76,9 +80,11 @@ int main(int argc, char** argv) {
     if ((relations || dependencies) && opt.by_key)
         return cli.usage_error(std::string(listing) + " cannot be used with --by-key");
     opt.chunk_rows = chunk_rows;
+    f.skip_large_objects = cli.has("skip-large-objects");
     // A bad pattern is a bad command line: said before connecting.
     try {
         selected_relation_predicate(f, "n", "c");
+        data_predicate(f, "n", "c");
     } catch (const Error& e) {
         return cli.usage_error(e.what());
     }
