@@ -74,6 +74,18 @@ std::string target_copy_sql(const WorkItem& item, const std::vector<std::string>
     return sql;
 }
 
+EmptyStep empty_target_table(const std::string& rel, const TargetTable& t) {
+    if (t.relkind != 'r' && t.relkind != 'p')
+        throw Error("target: " + rel + " is not a table (relkind " + std::string(1, t.relkind) + ")");
+    if (t.relkind == 'p' && !t.foreign_partitions.empty())
+        throw Error("target: partitioned table " + rel + " has foreign partitions (" + t.foreign_partitions +
+                        "): copy-table would empty them and route rows to their foreign server",
+                    1, "", "copy into the local partitions one by one, or detach the foreign ones first");
+    std::string only = t.relkind == 'p' ? "" : "ONLY ";
+    if (t.referenced) return {"DELETE FROM " + only + rel, false};
+    return {"TRUNCATE " + only + rel, t.relkind == 'r'};
+}
+
 // ---------------------------------------------------------------- ChunkPipe
 
 struct ChunkPipe::State {
@@ -368,6 +380,7 @@ private:
             tgt_.reset(new Connection(tgt_ci_, "target"));
             const char* enc = PQparameterStatus(src_->get(), "server_encoding");
             setup_target_session(*tgt_, enc ? enc : "");
+            if (opt_.disable_triggers) tgt_->exec("SET session_replication_role = replica");
         }
         same_major_ = src_->server_version() / 10000 == tgt_->server_version() / 10000;
     }
@@ -466,15 +479,22 @@ private:
         std::string rel = quote_qualified(tw.schema, tw.name);
         bool freeze = false;
         if (w.whole()) {
-            tgt_->exec("BEGIN; TRUNCATE ONLY " + rel);
-            freeze = true;
+            tgt_->exec("BEGIN");
+            EmptyStep e = empty_target_table(rel, target_table(rel));
+            tgt_->exec(e.sql);
+            freeze = e.freeze;
         } else if (w.method == "key") {
             // A rerun deletes what an earlier run of this key range left. The
             // DELETE scans the table (no index yet), so skip it when the table
-            // has no page at all, the usual case on the first run.
-            std::string size = tgt_->scalar("BEGIN; SELECT pg_catalog.pg_relation_size(" + quote_literal(rel) +
-                                            "::pg_catalog.regclass)");
-            if (size != "0") tgt_->exec("DELETE FROM ONLY " + rel + " WHERE " + w.predicate());
+            // has no page at all, the usual case on the first run (a
+            // partitioned table has none of its own: its partitions have them).
+            tgt_->exec("BEGIN");
+            if (target_table(rel).relkind == 'p') {
+                tgt_->exec("DELETE FROM " + rel + " WHERE " + w.predicate());
+            } else if (tgt_->scalar("SELECT pg_catalog.pg_relation_size(" + quote_literal(rel) +
+                                    "::pg_catalog.regclass)") != "0") {
+                tgt_->exec("DELETE FROM ONLY " + rel + " WHERE " + w.predicate());
+            }
         } else if (w.method == "extconfig") {
             // pg_dump's restore adds these rows to the ones CREATE EXTENSION
             // made: keep those, delete only the rows matching the condition
@@ -489,6 +509,29 @@ private:
         int64_t tgt_rows = stream(w, target_copy_sql(tw, cols, binary, freeze), source_copy_sql(w, cols, binary),
                                   t0, &streamed);
         return commit_item(w, tgt_rows, streamed, t0);
+    }
+
+    // The target table rel (quoted) as empty_target_table needs it.
+    TargetTable target_table(const std::string& rel) {
+        Result r = tgt_->exec(
+            // (pg_partition_tree has no row for a table outside a partition tree)
+            "SELECT c.relkind, EXISTS (SELECT FROM pg_catalog.pg_constraint k "
+            "  WHERE k.contype OPERATOR(pg_catalog.=) 'f' "
+            "  AND (k.confrelid OPERATOR(pg_catalog.=) c.oid OR k.confrelid OPERATOR(pg_catalog.=) ANY "
+            "    (SELECT t.relid FROM pg_catalog.pg_partition_tree(c.oid) t)) "
+            "  AND k.conrelid OPERATOR(pg_catalog.<>) c.oid AND NOT k.conrelid OPERATOR(pg_catalog.=) ANY "
+            "    (SELECT t.relid FROM pg_catalog.pg_partition_tree(c.oid) t)), "
+            " (SELECT pg_catalog.string_agg(pg_catalog.format('%I.%I', fn.nspname, f.relname), ', ' ORDER BY f.oid) "
+            "  FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class f ON f.oid OPERATOR(pg_catalog.=) t.relid "
+            "  JOIN pg_catalog.pg_namespace fn ON fn.oid OPERATOR(pg_catalog.=) f.relnamespace "
+            "  WHERE f.relkind OPERATOR(pg_catalog.=) 'f') "
+            "FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) " + quote_literal(rel) +
+            "::pg_catalog.regclass");
+        TargetTable t;
+        t.relkind = PQgetvalue(r.get(), 0, 0)[0];
+        t.referenced = PQgetvalue(r.get(), 0, 1)[0] == 't';
+        t.foreign_partitions = PQgetvalue(r.get(), 0, 2);
+        return t;
     }
 
     // Commits the item's target transaction (first: a commit that fails

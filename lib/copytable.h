@@ -35,7 +35,33 @@ struct CopyOptions {
     std::string target_schema, target_name;  // not empty: every table item is copied into
                                         // this table of the target (fdwcopy archive), not
                                         // into the one of the item's own name
+    bool disable_triggers = false;      // session_replication_role = replica on the target:
+                                        // neither foreign keys nor triggers fire while loading
+                                        // (pg_restore --disable-triggers; superuser)
 };
+
+// What a whole-table item finds on the target, read in its transaction.
+struct TargetTable {
+    char relkind = 'r';           // 'r' table, 'p' partitioned table
+    bool referenced = false;      // a foreign key of another table references it (or a partition)
+    std::string foreign_partitions;  // its foreign partitions, "s.a, s.b" ("" = none)
+};
+
+// How a whole-table item empties its target table, in the transaction of its
+// COPY (so a failed copy leaves the table as it was): sql to run, and whether
+// the COPY may use FREEZE (only after a TRUNCATE of a plain table).
+//   table:                TRUNCATE ONLY rel, FREEZE
+//   partitioned table:    TRUNCATE rel (reaches every partition; COPY routes the
+//                         rows), no FREEZE (not allowed on a partitioned table)
+//   referenced by a foreign key of another table: DELETE FROM [ONLY] rel
+//                         (TRUNCATE refuses), no FREEZE
+// Throws Error for a partitioned table with foreign partitions (the rows and
+// the TRUNCATE would reach a foreign server) and for other relkinds.
+struct EmptyStep {
+    std::string sql;
+    bool freeze = false;
+};
+EmptyStep empty_target_table(const std::string& rel, const TargetTable& t);
 
 // The source side of a COPY: COPY "s"."t" (cols) TO STDOUT for a whole table
 // (a plain table COPY: no executor, the fastest way out), else

@@ -60,7 +60,10 @@ char item_relkind(const WorkItem& w);
 // sides have, in one order, for table-diff.
 // Throws Error for a ctid part: page ranges differ between servers, so a page
 // range of the source is not the same rows as that range of the target.
-std::string checksum_sql(const WorkItem& w, const std::vector<std::string>& cols = {});
+// With with_partitions, a table is read without ONLY: a table partitioned on
+// this side (the other side's plain table), its rows being its partitions'.
+std::string checksum_sql(const WorkItem& w, const std::vector<std::string>& cols = {},
+                         bool with_partitions = false);
 
 // The session settings of a comparison, on each side: setup_source_session's
 // (lib/snapshot.h) plus what makes row text render the same on both servers:

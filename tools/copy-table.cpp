@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
         ("target-table", po::value<std::string>(&target_table)->value_name("SCHEMA.NAME"),
          "copy the table items into this table of the target instead of the one of the same "
          "name (fdwcopy archive: the archive table of a partition)")
+        ("disable-triggers", "load with session_replication_role = replica: foreign keys and "
+         "triggers of the target do not fire (into an existing schema; superuser)")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
          "a work line to copy (the same as an ITEM argument; repeatable)");
     cli.positional.add("item", -1);
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
     if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
     opt.keep_going = cli.vm.count("keep-going") > 0;
     opt.merge = cli.has("merge");
+    opt.disable_triggers = cli.has("disable-triggers");
     opt.del = cli.has("delete");
     if (opt.del && !opt.merge) return cli.usage_error("--delete needs --merge");
     if (!target_table.empty()) {

@@ -113,3 +113,17 @@ setup() {
 	[ "$(psql_on dst t -Atc "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relkind IN ('v', 'm') AND relnamespace = 'app'::regnamespace")" = v_other ]
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM app.t")" = 50 ]
 }
+
+@test "a failed pre-data statement is shown with psql's LINE and its TOC entry" {
+	psql_on src -c "DROP DATABASE IF EXISTS broken" -c "CREATE DATABASE broken"
+	psql_on src broken -c "CREATE SCHEMA other" -c "CREATE SEQUENCE other.seq" \
+		-c "CREATE TABLE public.t (id int DEFAULT nextval('other.seq'), v text)"
+	# -N other leaves out the sequence that t's default needs
+	run --separate-stderr fdwcopy clone --source "$(pgsb_conninfo src broken)" --target "$T" --exclude-schema other
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'psql:<stdin>:'*': ERROR:  schema "other" does not exist'* ]]
+	grep -q "^LINE [0-9]*: .*nextval('other.seq'::regclass)" <<<"$stderr"
+	[[ $stderr == *"fdwcopy: error: restoring the pre-data into the target failed (rolled back; nothing was written)"* ]]
+	grep -Eqx 'fdwcopy: detail: the statement at line [0-9]+ of the pre-data failed: TOC entry TABLE, schema public, name t, owner postgres' <<<"$stderr"
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_class WHERE relname = 't'")" = 0 ]
+}

@@ -122,3 +122,32 @@ TEST(CopyTable, ItemErrorTidiesLibpqMessages) {
     EXPECT_EQ(e.detail, "d");
     EXPECT_EQ(e.hint, "h");
 }
+
+TEST(CopyTable, EmptyTargetTable) {
+    TargetTable t;
+    EmptyStep e = empty_target_table("\"s\".\"t\"", t);
+    EXPECT_EQ(e.sql, "TRUNCATE ONLY \"s\".\"t\"");
+    EXPECT_TRUE(e.freeze);
+    t.relkind = 'p';  // partitioned: reach the partitions, no FREEZE
+    e = empty_target_table("\"s\".\"t\"", t);
+    EXPECT_EQ(e.sql, "TRUNCATE \"s\".\"t\"");
+    EXPECT_FALSE(e.freeze);
+    t.referenced = true;
+    e = empty_target_table("\"s\".\"t\"", t);
+    EXPECT_EQ(e.sql, "DELETE FROM \"s\".\"t\"");
+    EXPECT_FALSE(e.freeze);
+    t.relkind = 'r';
+    e = empty_target_table("\"s\".\"t\"", t);
+    EXPECT_EQ(e.sql, "DELETE FROM ONLY \"s\".\"t\"");
+    EXPECT_FALSE(e.freeze);
+    t.relkind = 'p';
+    t.foreign_partitions = "s.archive";
+    try {
+        empty_target_table("\"s\".\"t\"", t);
+        FAIL() << "no error";
+    } catch (const Error& err) {
+        EXPECT_NE(std::string(err.what()).find("has foreign partitions (s.archive)"), std::string::npos) << err.what();
+    }
+    t.relkind = 'v';
+    EXPECT_THROW(empty_target_table("\"s\".\"t\"", t), Error);
+}
