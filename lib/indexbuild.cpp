@@ -165,7 +165,7 @@ private:
 std::unique_ptr<Connection> Engine::connect_target() {
     auto c = std::make_unique<Connection>(o_.target, "target");
     PQsetNoticeProcessor(c->get(), notice_to_log, nullptr);
-    c->exec(setup_sql_);
+    if (!setup_sql_.empty()) c->exec(setup_sql_);  // empty: the first one, before run() builds it
     return c;
 }
 
@@ -493,8 +493,21 @@ int Engine::run() {
                     "a snapshot can be used only while the transaction that exported it (snapshot-hold) is open");
     }
     int jobs = std::max(1, o_.jobs);
+    // Never build below the target's own maintenance_work_mem (what a fresh
+    // session there gets: the server's, database's or role's setting, which
+    // pg_restore and every other client build with): our share of
+    // --maintenance-work-mem only ever raises it.
+    slots_.resize(static_cast<size_t>(jobs));
+    slots_[0].conn = connect_target();
+    const int64_t server_kb = std::stoll(slots_[0].conn->scalar(
+        "SELECT setting FROM pg_catalog.pg_settings WHERE name = 'maintenance_work_mem'"));
+    const int64_t share_kb = session_work_mem_kb(o_.maintenance_work_mem, jobs);
+    const int64_t work_mem_kb = std::max(share_kb, server_kb);
+    log_verbose("maintenance_work_mem of each session: " + std::to_string(work_mem_kb) + " kB (the target's " +
+                std::to_string(server_kb) + " kB, a share of --maintenance-work-mem " + std::to_string(share_kb) +
+                " kB)");
     setup_sql_ = "SELECT pg_catalog.set_config('search_path', '', false); "
-                 "SET maintenance_work_mem = '" + std::to_string(session_work_mem_kb(o_.maintenance_work_mem, jobs)) +
+                 "SET maintenance_work_mem = '" + std::to_string(work_mem_kb) +
                  "kB'; SET max_parallel_maintenance_workers = " + std::to_string(o_.parallel_workers) +
                  "; SET statement_timeout = 0; SET lock_timeout = 0; "
                  "SET idle_in_transaction_session_timeout = 0; SET client_min_messages = warning; "
@@ -502,8 +515,8 @@ int Engine::run() {
                  // A done line says the index exists: its commit must survive a
                  // target crash (synchronous_commit may be off on the target).
                  durable_commit_setting_sql(false);
-    slots_.resize(static_cast<size_t>(jobs));
-    for (auto& s : slots_) s.conn = connect_target();
+    slots_[0].conn->exec(setup_sql_);
+    for (size_t i = 1; i < slots_.size(); ++i) slots_[i].conn = connect_target();
     existing_names_ = target_index_names(*slots_[0].conn);
     log_verbose(std::to_string(existing_names_.size()) + " index(es) already on the target");
 

@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
          "target connections, i.e. index builds at once (default: number of CPUs)")
         ("no-analyze", "do not ANALYZE each table after its indexes")
         ("maintenance-work-mem", po::value<std::string>(&mem)->value_name("SIZE"),
-         "maintenance_work_mem shared by the N sessions, e.g. 1GB (default: 256MB)")
+         "maintenance_work_mem shared by the N sessions, e.g. 1GB (default: 256MB); a session never gets less than the target's own setting")
         ("parallel-workers", po::value<int>(&o.parallel_workers)->value_name("N"),
          "max_parallel_maintenance_workers per session (default: 0)");
     add_source_option(cli, &o.source);

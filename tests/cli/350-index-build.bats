@@ -116,3 +116,30 @@ build() {
 	index_list dst t1 >"$BATS_TEST_TMPDIR/got"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
 }
+
+# mwm_of_builds DB MEM: index-build --jobs 2 --maintenance-work-mem MEM into a
+# fresh copy DB whose own maintenance_work_mem is 300MB (work_mem 5MB), with
+# trace_sort on: prints the distinct workMem (kB) of the server's index sorts,
+# from the part of the target's log written during the run.
+mwm_of_builds() {
+	psql_on dst -c "CREATE DATABASE $1 TEMPLATE base" \
+		-c "ALTER DATABASE $1 SET maintenance_work_mem = '300MB'" \
+		-c "ALTER DATABASE $1 SET work_mem = '5MB'" -c "ALTER DATABASE $1 SET trace_sort = on"
+	local log=$PGSB_DIR/dst.log size
+	size=$(stat -c %s "$log")
+	index-build --source "$(pgsb_conninfo src pagila)" --target "$(pgsb_conninfo dst "$1")" \
+		--jobs 2 --maintenance-work-mem "$2" <"$BATS_FILE_TMPDIR/results" >/dev/null
+	tail -c +$((size + 1)) "$log" | sed -n 's/.*begin index sort: .*workMem = \([0-9]*\).*/\1/p' | sort -un
+}
+
+@test "each session builds with at least the target's maintenance_work_mem, more when its share is larger" {
+	# a share of 32MB each: the target's 300MB (307200 kB) is used instead;
+	# 5120 kB (work_mem) is the dead-tuple spool of unique builds
+	mwm_of_builds tmwm1 64MB >"$BATS_TEST_TMPDIR/got"
+	printf '%s\n' 5120 307200 >"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	# a share of 512MB each (524288 kB), above the target's
+	mwm_of_builds tmwm2 1GB >"$BATS_TEST_TMPDIR/got"
+	printf '%s\n' 5120 524288 >"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+}
