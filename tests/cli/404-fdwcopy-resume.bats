@@ -169,7 +169,9 @@ fdwcopy_sessions() {
 		# shellcheck disable=SC2013 # /proc paths hold no white space
 		for f in $(grep -lzx -F "FDWCOPY_TARGET=$T2" /proc/[0-9]*/environ 2>/dev/null); do
 			p=${f#/proc/}; p=${p%%/*}
-			printf '%s %s\n' "$p" "$(cat "/proc/$p/comm" 2>/dev/null)"
+			# a process that ended between the two reads is gone: not left
+			c=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+			printf '%s %s\n' "$p" "$c"
 		done
 	}
 	run_procs >"$BATS_TEST_TMPDIR/left"
