@@ -23,11 +23,13 @@ SQL
 	psql_on src -c "SELECT pg_reload_conf()" >/dev/null
 	# libpq's clients, each made to live 0.2 s longer than it would, so that
 	# the ps sampler sees every one of them with its argument vector (the
-	# real program runs: this only slows it down).
+	# real program runs: this only slows it down). Each also writes what ps
+	# shows of itself to $PS_SELF_LOG first, so that a sampler slowed by a
+	# loaded machine cannot miss a client.
 	SLOWBIN=$BATS_FILE_TMPDIR/slowbin
 	mkdir "$SLOWBIN"
 	for p in psql pg_dump pg_restore; do
-		printf '#!/bin/bash\nsleep 0.2\nexec %q "$@"\n' "$(command -v "$p")" >"$SLOWBIN/$p"
+		printf '#!/bin/bash\nps -o args= -p $$ >>"${PS_SELF_LOG:-/dev/null}" 2>/dev/null\nsleep 0.2\nexec %q "$@"\n' "$(command -v "$p")" >"$SLOWBIN/$p"
 		chmod 755 "$SLOWBIN/$p"
 	done
 	SRCPORT=$(pgsb_port src)
@@ -66,7 +68,7 @@ clone_sampled() {
 	(while :; do ps -eo args; sleep 0.02; done) >"$BATS_TEST_TMPDIR/ps.log" 2>/dev/null &
 	sampler=$!
 	# the conninfo in fdwcopy's environment, as fdwcopy(1) says (--source would show it)
-	FDWCOPY_SOURCE=$source PATH="$SLOWBIN:$PATH" fdwcopy clone --jobs 2 --dir "$BATS_TEST_TMPDIR/w" \
+	FDWCOPY_SOURCE=$source PS_SELF_LOG=$BATS_TEST_TMPDIR/ps-self.log PATH="$SLOWBIN:$PATH" fdwcopy clone --jobs 2 --dir "$BATS_TEST_TMPDIR/w" \
 		--target "$(pgsb_conninfo dst "$db")" \
 		>"$BATS_TEST_TMPDIR/out" 2>&1 </dev/null || rc=$?
 	kill "$sampler"
@@ -77,6 +79,7 @@ clone_sampled() {
 	psql_on dst "$db" -Atc "SELECT count(*), sum(id), (SELECT n FROM item_count) FROM item" >"$BATS_TEST_TMPDIR/rows"
 	[ "$(cat "$BATS_TEST_TMPDIR/rows")" = "2000|2001000|2000" ]
 	# the sampler saw the source's clients and their conninfo (-d, not the target's)
+	cat "$BATS_TEST_TMPDIR/ps-self.log" >>"$BATS_TEST_TMPDIR/ps.log"
 	grep -E "^(/bin/bash $SLOWBIN/)?(psql|pg_dump) .*-d " "$BATS_TEST_TMPDIR/ps.log" |
 		grep -vF "dbname='$db'" >"$BATS_TEST_TMPDIR/seen" || true
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/seen")" -ge 3 ]
