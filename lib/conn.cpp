@@ -42,7 +42,12 @@ std::string result_error(PGconn* conn, const PGresult* res) {
     return chomp(msg);
 }
 
-Connection::Connection(const std::string& conninfo, const std::string& role) : role_(role) {
+Connection::Connection(const std::string& conninfo, const std::string& role)
+    : Connection(conninfo, role, {}) {}
+
+Connection::Connection(const std::string& conninfo, const std::string& role,
+                       const std::vector<std::pair<std::string, std::string>>& extra)
+    : role_(role) {
     // libpq's own parse errors may quote the password (a URI component, the
     // whole URI): parse first with lib/conninfo, whose messages never do.
     try {
@@ -54,9 +59,12 @@ Connection::Connection(const std::string& conninfo, const std::string& role) : r
     // keywords after it override earlier ones: application_name comes first so a
     // user-given application_name wins.
     const std::string app = program_name();
-    const char* keys[] = {"application_name", "dbname", nullptr};
-    const char* vals[] = {app.c_str(), conninfo.empty() ? nullptr : conninfo.c_str(), nullptr};
-    conn_.reset(PQconnectdbParams(keys, vals, 1));
+    std::vector<const char*> keys = {"application_name", "dbname"};
+    std::vector<const char*> vals = {app.c_str(), conninfo.empty() ? nullptr : conninfo.c_str()};
+    for (auto& [k, v] : extra) keys.push_back(k.c_str()), vals.push_back(v.c_str());
+    keys.push_back(nullptr);
+    vals.push_back(nullptr);
+    conn_.reset(PQconnectdbParams(keys.data(), vals.data(), 1));
     if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
         std::string msg = conn_ ? chomp(PQerrorMessage(conn_.get())) : "out of memory";
         throw Error("could not connect to " + role + ": " + msg);

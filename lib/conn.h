@@ -35,6 +35,11 @@ public:
     // libpq cannot parse gives parse_conninfo's message (lib/conninfo), which
     // never shows a password.
     Connection(const std::string& conninfo, const std::string& role);
+    // Same, with extra keyword/value pairs that override the conninfo's (for
+    // example replication=database for a walsender session, PostgreSQL docs
+    // "Streaming Replication Protocol").
+    Connection(const std::string& conninfo, const std::string& role,
+               const std::vector<std::pair<std::string, std::string>>& extra);
     Connection(Connection&&) = default;
     Connection& operator=(Connection&&) = default;
 

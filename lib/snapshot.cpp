@@ -94,6 +94,26 @@ std::string export_snapshot(Connection& conn) {
     return conn.scalar("SELECT pg_catalog.pg_export_snapshot()");
 }
 
+bool valid_slot_name(const std::string& name) {
+    if (name.empty() || name.size() > 63) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+    return true;
+}
+
+SlotSnapshot create_slot_snapshot(Connection& conn, const std::string& name) {
+    if (!valid_slot_name(name)) throw Error("invalid replication slot name \"" + name + "\"");
+    // The replication grammar takes the name as an identifier; a valid slot
+    // name needs no quoting, quote_ident keeps it exact.
+    std::string cmd = "CREATE_REPLICATION_SLOT " + quote_ident(name) + " LOGICAL pgoutput (SNAPSHOT 'export')";
+    Result r(PQexec(conn.get(), cmd.c_str()));
+    if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 || PQnfields(r.get()) < 3)
+        throw Error(conn.role() + ": could not create replication slot \"" + name + "\": " +
+                    result_error(conn.get(), r.get()));
+    // Columns: slot_name, consistent_point, snapshot_name, output_plugin.
+    return {PQgetvalue(r.get(), 0, 2), PQgetvalue(r.get(), 0, 1)};
+}
+
 void begin_snapshot_transaction(Connection& conn, const std::string& snapshot) {
     std::string sql = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     if (!snapshot.empty()) sql += "; SET TRANSACTION SNAPSHOT " + quote_literal(snapshot);

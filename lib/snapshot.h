@@ -44,6 +44,24 @@ void commit_durable(Connection& conn);
 // Throws Error("source: <libpq message>") on failure.
 std::string export_snapshot(Connection& conn);
 
+// A logical replication slot and the snapshot it exported.
+struct SlotSnapshot {
+    std::string snapshot;          // e.g. "00000003-0000001B-1"
+    std::string consistent_point;  // the slot's start LSN, e.g. "0/1A2B3C8"
+};
+
+// True when name is a valid replication slot name (PostgreSQL's
+// ReplicationSlotValidateName: 1..63 of a-z, 0-9 and _).
+bool valid_slot_name(const std::string& name);
+
+// On conn, a walsender session (replication=database), runs
+// CREATE_REPLICATION_SLOT name LOGICAL pgoutput (SNAPSHOT 'export')
+// (PostgreSQL docs, "Streaming Replication Protocol"): a permanent logical
+// slot whose changes start exactly after the exported snapshot. The snapshot
+// stays valid while conn runs no other command and stays open.
+// Throws Error("source: could not create replication slot "NAME": <message>").
+SlotSnapshot create_slot_snapshot(Connection& conn, const std::string& name);
+
 // Begins a REPEATABLE READ, READ ONLY transaction; with a non-empty snapshot,
 // imports it (SET TRANSACTION SNAPSHOT) so this session sees exactly what the
 // exporting transaction sees. Throws Error naming the snapshot if it is not
