@@ -1,6 +1,6 @@
 # shellcheck shell=bash # loaded by bats (load), not run
 # Bats helpers: throwaway clusters per test file, built on scripts/pgsandbox.
-#   setup_file()    { pgsb_start src dst; }
+#   setup_file()    { pgsb_start src dst; }   (or pgsb_start --set wal_level=logical src dst)
 #   teardown_file() { pgsb_stop; }
 # Then: pgsb_conninfo src [dbname], pgsb_port src, psql_on src [dbname] -c ...
 # PGSB_DIR is exported so tests (which run in subshells) can find the clusters.
@@ -11,10 +11,20 @@ export PATH="$REPO_ROOT/bin:$PATH"
 FIXTURES="$REPO_ROOT/tests/fixtures"
 PAGILA_DIR="$REPO_ROOT/tests/fixtures/pagila"
 
+# pgsb_start [--tcp] [--set NAME=VALUE]... NAME...: the options are
+# pgsandbox start's, for every cluster (e.g. --set wal_level=logical).
 pgsb_start() {
+	local opts=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--set) opts+=("$1" "$2"); shift 2 ;;
+		--*) opts+=("$1"); shift ;;
+		*) break ;;
+		esac
+	done
 	PGSB_DIR=$(mktemp -d /tmp/pgsb.XXXXXX)
 	export PGSB_DIR
-	"$REPO_ROOT/scripts/pgsandbox" start "$PGSB_DIR" "$@" >/dev/null
+	"$REPO_ROOT/scripts/pgsandbox" start ${opts[@]+"${opts[@]}"} "$PGSB_DIR" "$@" >/dev/null
 }
 
 pgsb_stop() {

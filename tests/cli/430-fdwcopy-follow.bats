@@ -1,0 +1,247 @@
+#!/usr/bin/env bats
+# Online migration on PostgreSQL's logical replication: snapshot-hold --slot,
+# fdwcopy clone --follow (preflight, publication, slot whose snapshot the
+# clone runs in, subscription), fdwcopy follow status|stop and fdwcopy
+# cutover, with pgbench writing to the source during the clone and after it.
+# The source cluster runs with wal_level = logical.
+
+bats_require_minimum_version 1.5.0
+load ../lib/pgsandbox
+
+setup_file() {
+	pgsb_start --set wal_level=logical src dst plain
+	# a source without logical decoding, for the preflight
+	psql_on plain -c "ALTER SYSTEM SET wal_level = replica" >/dev/null
+	"$REPO_ROOT/scripts/pgsandbox" restart "$PGSB_DIR" plain >/dev/null
+	# a role with a password: the subscription's conninfo carries it
+	psql_on src -c "CREATE ROLE mover LOGIN SUPERUSER PASSWORD 'Sekr3t-pw'"
+	sed -i '1i local all mover scram-sha-256' "$PGSB_DIR/src/pg_hba.conf"
+	psql_on src -c "SELECT pg_reload_conf()" >/dev/null
+	WRITES="$FIXTURES/follow/writes.pgbench"
+	export WRITES
+}
+
+teardown_file() { pgsb_stop; }
+
+# make_bench DB [SCALE]: a pgbench database on src whose every table has a
+# primary key (pgbench_history gets a bigserial one: a sequence that moves
+# under writes), plus a partitioned table events with a sequence.
+make_bench() {
+	psql_on src -c "CREATE DATABASE $1"
+	pgbench -q -i -s "${2:-1}" -d "$(pgsb_conninfo src "$1")" >/dev/null 2>&1
+	psql_on src "$1" <<'SQL'
+ALTER TABLE pgbench_history ADD COLUMN id bigserial PRIMARY KEY;
+CREATE TABLE events (id bigserial, k int NOT NULL, what text, PRIMARY KEY (id, k)) PARTITION BY RANGE (k);
+CREATE TABLE events_a PARTITION OF events FOR VALUES FROM (0) TO (100);
+CREATE TABLE events_b PARTITION OF events FOR VALUES FROM (100) TO (200);
+INSERT INTO events (k, what) SELECT g % 200, 'e' || g FROM generate_series(1, 5000) g;
+SQL
+	psql_on dst -c "CREATE DATABASE $1"
+}
+
+# writes DB SECONDS: pgbench (the writes fixture: updates, inserts, deletes
+# on plain and partitioned tables) on src DB in the background; PGBENCH_PID.
+writes() {
+	pgbench -n -f "$WRITES" -c 2 -T "$2" -R 200 -d "$(pgsb_conninfo src "$1")" >"$BATS_TEST_TMPDIR/pgbench.log" 2>&1 3>&- &
+	PGBENCH_PID=$!
+}
+
+# leftovers DB: the slots and publications on the source, subscriptions on the target.
+leftovers() {
+	psql_on src "$1" -Atc "SELECT 'slot ' || slot_name FROM pg_replication_slots UNION ALL SELECT 'publication ' || pubname FROM pg_publication"
+	psql_on dst "$1" -Atc "SELECT 'subscription ' || subname FROM pg_subscription"
+}
+
+@test "snapshot-hold --slot: the slot's exported snapshot and its LSN, the slot kept; a bad name is a usage error" {
+	d=$BATS_TEST_TMPDIR
+	psql_on src -c "CREATE DATABASE hold"
+	psql_on src hold -c "CREATE TABLE t (i int PRIMARY KEY)" -c "INSERT INTO t VALUES (1)"
+	mkfifo "$d/ctl"
+	snapshot-hold --slot hold_slot --source "$(pgsb_conninfo src hold)" <"$d/ctl" >"$d/id" 2>"$d/err" 3>&- &
+	pid=$!
+	exec 4>"$d/ctl"
+	for i in $(seq 100); do [ "$(grep -c . "$d/id")" = 2 ] && break; sleep 0.1; done
+	[ "$(grep -c . "$d/id")" = 2 ]
+	snap=$(sed -n 1p "$d/id")
+	lsn=$(sed -n 2p "$d/id")
+	[[ $lsn =~ ^[0-9A-F]+/[0-9A-F]+$ ]]
+	psql_on src hold -c "INSERT INTO t VALUES (2)"
+	n=$(psql_on src hold -Atc "BEGIN ISOLATION LEVEL REPEATABLE READ" -c "SET TRANSACTION SNAPSHOT '$snap'" -c "SELECT count(*) FROM t" -c "COMMIT")
+	[ "$n" = 1 ]
+	[ "$(psql_on src hold -Atc "SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = 'hold_slot'")" = "$lsn" ]
+	exec 4>&-
+	wait "$pid"
+	# the slot outlives snapshot-hold
+	[ "$(psql_on src hold -Atc "SELECT plugin || ' ' || slot_type FROM pg_replication_slots WHERE slot_name = 'hold_slot'")" = "pgoutput logical" ]
+	psql_on src hold -Atc "SELECT pg_drop_replication_slot('hold_slot')" >/dev/null
+	run --separate-stderr snapshot-hold --slot Bad-Name
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'invalid replication slot name "Bad-Name"'* ]]
+}
+
+@test "clone --follow under writes, then cutover: verify equal, sequences equal, nothing left on either side" {
+	make_bench b1
+	S="$(pgsb_conninfo src b1) user=mover password=Sekr3t-pw"
+	T=$(pgsb_conninfo dst b1)
+	W=$BATS_TEST_TMPDIR/w
+	writes b1 12
+	sleep 1
+	run --separate-stderr fdwcopy clone --follow --source "$S" --target "$T" --dir "$W" -j 2
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"follow: subscription fdwcopy_"*" on the target applies the source's changes since LSN "* ]]
+	[[ $stderr == *"stored in the target's catalog (pg_subscription.subconninfo"* ]]
+	[[ "$output$stderr$(cat "$W/log" "$W/follow.state")" != *Sekr3t* ]]
+	kill -0 "$PGBENCH_PID"   # the writes go on after the clone
+	name=$(sed -n 's/^declare -- FOLLOW_NAME="\(.*\)"$/\1/p' "$W/follow.state")
+	# the publication: the plain tables and the partitioned root
+	run psql_on src b1 -Atc "SELECT tablename FROM pg_publication_tables WHERE pubname = '$name' ORDER BY 1"
+	[ "$output" = "events
+pgbench_accounts
+pgbench_branches
+pgbench_history
+pgbench_tellers" ]
+	# the clone did not restore our publication on the target
+	[ "$(psql_on dst b1 -Atc "SELECT count(*) FROM pg_publication")" = 0 ]
+	sleep 2
+	run --separate-stderr fdwcopy follow status --dir "$W" --source "$S"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"lag:"*" bytes, "* ]]
+	[[ $output == *"subscription:  enabled, apply worker pid "* ]]
+	[[ $output == *"schema:        equal"* ]]
+	applied=$(sed -n 's/^  applied: *\([0-9]*\) rows.*/\1/p' <<<"$output")
+	[ "$applied" -gt 0 ]
+	wait "$PGBENCH_PID"
+	run --separate-stderr fdwcopy cutover --dir "$W" --source "$S" --timeout 60
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"verify: equal: 6 tables (row counts and checksums), 2 sequences"* ]]
+	[[ $output == *"cutover complete"* ]]
+	# the writes reached the target (pgbench_history grew), sequences equal
+	[ "$(psql_on dst b1 -Atc "SELECT count(*) FROM pgbench_history")" -gt 500 ]
+	for s in pgbench_history_id_seq events_id_seq; do
+		[ "$(psql_on src b1 -Atc "SELECT last_value FROM $s")" = "$(psql_on dst b1 -Atc "SELECT last_value FROM $s")" ]
+	done
+	[ -z "$(leftovers b1)" ]
+}
+
+@test "clone --follow: every problem listed before anything is written (no primary key, wal_level)" {
+	for c in src plain; do
+		psql_on "$c" -c "CREATE DATABASE nopk"
+		psql_on "$c" nopk <<'SQL'
+CREATE TABLE has_pk (id int PRIMARY KEY);
+CREATE TABLE no_pk (id int, v text);
+CREATE TABLE full_ident (id int);
+ALTER TABLE full_ident REPLICA IDENTITY FULL;
+SQL
+	done
+	psql_on dst -c "CREATE DATABASE nopk"
+	run --separate-stderr fdwcopy clone --follow --source "$(pgsb_conninfo src nopk)" --target "$(pgsb_conninfo dst nopk)"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"table public.no_pk has no primary key nor replica identity"* ]]
+	[[ $stderr != *full_ident* ]]
+	[[ $stderr != *has_pk* ]]
+	[ "$(psql_on dst nopk -Atc "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")" = 0 ]
+	[ -z "$(leftovers nopk)" ]
+	# both problems of a source at once
+	run --separate-stderr fdwcopy clone --follow --source "$(pgsb_conninfo plain nopk)" --target "$(pgsb_conninfo dst nopk)"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"wal_level is replica on the source"* ]]
+	[[ $stderr == *"table public.no_pk has no primary key"* ]]
+	[ "$(psql_on dst nopk -Atc "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")" = 0 ]
+	# leaving the table out is enough
+	run --separate-stderr fdwcopy clone --follow --exclude-table no_pk --source "$(pgsb_conninfo src nopk)" \
+		--target "$(pgsb_conninfo dst nopk)" --dir "$BATS_TEST_TMPDIR/w"
+	[ "$status" -eq 0 ]
+	run fdwcopy follow stop --dir "$BATS_TEST_TMPDIR/w"
+	[ "$status" -eq 0 ]
+	[ -z "$(leftovers nopk)" ]
+}
+
+@test "a clone --follow that fails leaves no slot nor publication, and never shows the password" {
+	make_bench fail1 1
+	# the subscription cannot reach the source through this conninfo
+	run --separate-stderr fdwcopy clone --follow --source "$(pgsb_conninfo src fail1)" --target "$(pgsb_conninfo dst fail1)" \
+		--follow-conninfo "host=$PGSB_DIR port=1 dbname=fail1 user=mover password=Sekr3t-pw" --dir "$BATS_TEST_TMPDIR/w"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"could not create subscription fdwcopy_"* ]]
+	[[ $stderr == *"dropping its replication slot and publication"* ]]
+	[[ "$output$stderr$(cat "$BATS_TEST_TMPDIR/w/log")" != *Sekr3t* ]]
+	[ -z "$(leftovers fail1)" ]
+}
+
+@test "kill -9 of the clone, clone --resume --follow, kill -9 of cutover, follow status, cutover: equal" {
+	make_bench k1 2
+	S=$(pgsb_conninfo src k1)
+	T=$(pgsb_conninfo dst k1)
+	W=$BATS_TEST_TMPDIR/w
+	writes k1 15
+	fdwcopy clone --follow --source "$S" --target "$T" --dir "$W" -j 2 >"$BATS_TEST_TMPDIR/clone1.log" 2>&1 3>&- &
+	pid=$!
+	# killed in the data step (the slot is made, rows are being copied)
+	for i in $(seq 300); do [ -s "$W/results" ] && break; sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	[ "$(psql_on src k1 -Atc "SELECT count(*) FROM pg_replication_slots")" = 1 ]
+	run --separate-stderr fdwcopy clone --resume --follow --dir "$W" --source "$S" --target "$T"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"every table is copied again, in the snapshot of a new replication slot"* ]]
+	# the old slot went, the new one is there
+	[ "$(psql_on src k1 -Atc "SELECT count(*) FROM pg_replication_slots")" = 1 ]
+	name=$(sed -n 's/^declare -- FOLLOW_NAME="\(.*\)"$/\1/p' "$W/follow.state")
+	[ "$(psql_on src k1 -Atc "SELECT slot_name FROM pg_replication_slots")" = "$name" ]
+	# the subscription is the server's: cutover waits while it is disabled
+	psql_on dst k1 -c "ALTER SUBSCRIPTION $name DISABLE"
+	psql_on src k1 -c "INSERT INTO events (k, what) SELECT g % 200, 'late' FROM generate_series(1, 100) g"
+	fdwcopy cutover --dir "$W" --timeout 60 >"$BATS_TEST_TMPDIR/cut1.log" 2>&1 3>&- &
+	pid=$!
+	for i in $(seq 100); do grep -q 'waiting for the target' "$BATS_TEST_TMPDIR/cut1.log" && break; sleep 0.1; done
+	sleep 0.5
+	kill -9 "$pid"
+	wait "$pid" || true
+	run --separate-stderr fdwcopy follow status --dir "$W" --no-schema-check
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"the subscription is disabled"* ]]
+	[[ $output == *"subscription:  disabled, apply worker not running"* ]]
+	[[ $output != *"lag:           0 bytes"* ]]
+	# a cutover in time refuses, saying why, and changes nothing
+	run --separate-stderr fdwcopy cutover --dir "$W" --timeout 1
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"the target did not catch up in 1 s: "*" bytes behind"* ]]
+	[ "$(leftovers k1 | wc -l)" = 3 ]
+	psql_on dst k1 -c "ALTER SUBSCRIPTION $name ENABLE"
+	wait "$PGBENCH_PID"
+	run --separate-stderr fdwcopy cutover --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"verify: equal: 6 tables (row counts and checksums), 2 sequences"* ]]
+	[ -z "$(leftovers k1)" ]
+	[ "$(psql_on dst k1 -Atc "SELECT count(*) FROM events WHERE what = 'late'")" = 100 ]
+}
+
+@test "follow status warns of schema drift (exit 3); follow stop drops the replication, cutover then refuses" {
+	make_bench dr 1
+	W=$BATS_TEST_TMPDIR/w
+	run --separate-stderr fdwcopy clone --follow --source "$(pgsb_conninfo src dr)" --target "$(pgsb_conninfo dst dr)" --dir "$W"
+	[ "$status" -eq 0 ]
+	psql_on src dr -c "ALTER TABLE pgbench_tellers ADD COLUMN note text"
+	run --separate-stderr fdwcopy follow status --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"the schemas of source and target differ (DDL is not replicated"* ]]
+	[[ $stderr == *"note text"* ]]
+	run --separate-stderr fdwcopy follow stop --dir "$W"
+	[ "$status" -eq 0 ]
+	[ -z "$(leftovers dr)" ]
+	run --separate-stderr fdwcopy cutover --dir "$W"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"was stopped or cut over already: nothing to cut over"* ]]
+	run --separate-stderr fdwcopy follow stop --dir "$W"
+	[ "$status" -eq 0 ]
+	[[ $output == *"nothing to stop"* ]]
+}
