@@ -60,7 +60,7 @@ leftovers() {
 	snapshot-hold --slot hold_slot --source "$(pgsb_conninfo src hold)" <"$d/ctl" >"$d/id" 2>"$d/err" 3>&- &
 	pid=$!
 	exec 4>"$d/ctl"
-	for i in $(seq 100); do [ "$(grep -c . "$d/id")" = 2 ] && break; sleep 0.1; done
+	for _ in $(seq 100); do [ "$(grep -c . "$d/id")" = 2 ] && break; sleep 0.1; done
 	[ "$(grep -c . "$d/id")" = 2 ]
 	snap=$(sed -n 1p "$d/id")
 	lsn=$(sed -n 2p "$d/id")
@@ -76,6 +76,7 @@ leftovers() {
 	psql_on src hold -Atc "SELECT pg_drop_replication_slot('hold_slot')" >/dev/null
 	run --separate-stderr snapshot-hold --slot Bad-Name
 	[ "$status" -eq 2 ]
+	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 	[[ $stderr == *'invalid replication slot name "Bad-Name"'* ]]
 }
 
@@ -182,7 +183,7 @@ SQL
 	fdwcopy clone --follow --source "$S" --target "$T" --dir "$W" -j 2 >"$BATS_TEST_TMPDIR/clone1.log" 2>&1 3>&- &
 	pid=$!
 	# killed in the data step (the slot is made, rows are being copied)
-	for i in $(seq 300); do [ -s "$W/results" ] && break; sleep 0.05; done
+	for _ in $(seq 300); do [ -s "$W/results" ] && break; sleep 0.05; done
 	kill -9 "$pid"
 	wait "$pid" || true
 	[ "$(psql_on src k1 -Atc "SELECT count(*) FROM pg_replication_slots")" = 1 ]
@@ -199,7 +200,7 @@ SQL
 	psql_on src k1 -c "INSERT INTO events (k, what) SELECT g % 200, 'late' FROM generate_series(1, 100) g"
 	fdwcopy cutover --dir "$W" --timeout 60 >"$BATS_TEST_TMPDIR/cut1.log" 2>&1 3>&- &
 	pid=$!
-	for i in $(seq 100); do grep -q 'waiting for the target' "$BATS_TEST_TMPDIR/cut1.log" && break; sleep 0.1; done
+	for _ in $(seq 100); do grep -q 'waiting for the target' "$BATS_TEST_TMPDIR/cut1.log" && break; sleep 0.1; done
 	sleep 0.5
 	kill -9 "$pid"
 	wait "$pid" || true
