@@ -125,6 +125,53 @@ no_secrets() {
 	(cd "$F/backup" && sha256sum --quiet -c "$T/sums")
 }
 
+# manifest_rows_match_source DIR: every table line of DIR/MANIFEST has the
+# source's row count of that table.
+manifest_rows_match_source() {
+	psql_on src fdwsrc -At -F ' ' -c "SELECT n.nspname || '.' || c.relname,
+	    (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname),
+	                                          false, true, '')))[1]::text
+	  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+	  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1" >"$T/source.rows"
+	awk -F'\t' '$1 == "table" { print $3 "." $4, $5 }' "$1/MANIFEST" | sort >"$T/manifest.rows"
+	[ "$(wc -l <"$T/manifest.rows")" -eq 25 ]
+	LC_ALL=C comm -23 <(LC_ALL=C sort "$T/manifest.rows") <(LC_ALL=C sort "$T/source.rows") >"$T/wrong"
+	cat "$T/wrong"
+	[ ! -s "$T/wrong" ]
+}
+
+@test "dump: the MANIFEST has every table's rows as on the source (counted as the data files are compressed)" {
+	manifest_rows_match_source "$F/backup"
+	grep -q "^compress	gzip:6$" "$F/backup/MANIFEST"
+	# pg_dump -Fd's default: every data file gzip-compressed, large objects' too
+	(cd "$F/backup/data" && ls) >"$T/files"
+	grep -q '^blob_424242\.dat\.gz$' "$T/files"
+	run -1 grep -Eq '^([0-9]+|blob_[0-9]+)\.dat$' "$T/files"
+	run -1 grep -q '\.part$' "$T/files"
+}
+
+@test "dump --compress none / gzip:1: plain or gzip data files, the same rows; a plain backup restores equal" {
+	fdwcopy dump -q --jobs 2 --compress none --source "$S" --dir "$T/plain"
+	fdwcopy dump -q --jobs 2 -Z gzip:1 --source "$S" --dir "$T/fast"
+	grep -q "^compress	none$" "$T/plain/MANIFEST"
+	grep -q "^compress	gzip:1$" "$T/fast/MANIFEST"
+	run -1 grep -q '\.gz$' <(cd "$T/plain/data" && ls)
+	run -1 grep -Eq '^([0-9]+|blob_[0-9]+)\.dat$' <(cd "$T/fast/data" && ls)
+	grep -Eq '^blob_[0-9]+\.dat$' <(cd "$T/plain/data" && ls)
+	# the plain files are larger than the level-1 ones, those larger than level 6's
+	size() { awk -F'\t' '$1 == "file" && $4 ~ /^data\// { s += $3 } END { print s }' "$1/MANIFEST"; }
+	[ "$(size "$T/plain")" -gt "$(size "$T/fast")" ]
+	[ "$(size "$T/fast")" -gt "$(size "$F/backup")" ]
+	manifest_rows_match_source "$T/plain"
+	manifest_rows_match_source "$T/fast"
+	fresh_db plain
+	fdwcopy restore -q --jobs 2 --dir "$T/plain" --target "$(pgsb_conninfo dst plain)" --fdw-map "$F/staging.map"
+	run --separate-stderr fdwcopy verify --jobs 2 --source "$S" --target "$(pgsb_conninfo dst plain)" --fdw-map "$F/staging.map"
+	echo "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(psql_on dst plain -Atc "SELECT convert_from(lo_get(424242), 'UTF8')")" = "large object contents" ]
+}
+
 @test "restore --list: tables, sizes, servers and mappings, without connecting anywhere" {
 	run --separate-stderr env PGHOST=/nonexistent PGPORT=1 FDWCOPY_TARGET= fdwcopy restore --dir "$F/backup" --list
 	[ "$status" -eq 0 ]

@@ -77,6 +77,13 @@ relations_in() {
 	run --separate-stderr fdwcopy dump --source "$S" --dir "$T/x" --compress 12
 	[ "$status" -eq 2 ]
 	[[ $stderr == *'invalid value "12" for option "--compress"'* ]]
+	run --separate-stderr fdwcopy dump --source "$S" --dir "$T/x" --compress gzip:0
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'invalid value "gzip:0" for option "--compress": gzip, gzip:LEVEL (1-9), none or a level 0-9'* ]]
+	run --separate-stderr fdwcopy dump --source "$S" --dir "$T/x" -Z zstd:3
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'invalid value "zstd:3" for option "--compress": zstd needs pg_dump 16 or later; this is pg_dump 15.'* ]]
+	[ ! -e "$T/x" ]
 	run --separate-stderr env -u FDWCOPY_TARGET fdwcopy restore --dir "$F/backup"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *'no target given'* ]]
