@@ -83,8 +83,8 @@ SQL
 	run --separate-stderr fdwcopy clone --data-only --source "$E" --target "$(pgsb_conninfo dst bare)"
 	[ "$status" -eq 1 ]
 	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
-	[[ $stderr == *"fdwcopy: error: --data-only: the target lacks 1 of the tables and sequences to load; nothing was changed"* ]]
-	[[ $stderr == *"fdwcopy: detail: public.events_ids"* ]]
+	[[ $stderr == *"fdwcopy clone: problem: the target has no sequence public.events_ids to load (--data-only loads into existing tables)"* ]]
+	[[ $stderr == *"fdwcopy: error: 1 problem found before anything was written; nothing was written to the target"* ]]
 	[ "$(psql_on dst bare -Atc "SELECT what FROM events")" = kept ]
 }
 

@@ -238,8 +238,9 @@ manifest_rows_match_source() {
 	schema_of dst busy >"$T/before.sql"
 	run --separate-stderr fdwcopy restore --dir "$F/backup" --target "$(pgsb_conninfo dst busy)" --fdw-map "$F/staging.map"
 	[ "$status" -eq 1 ]
-	[[ $stderr == *"fdwcopy: error: the target already has 2 of the tables to restore; nothing was changed"* ]]
-	[[ $stderr == *"detail: public.actor public.film"* ]]
+	[[ $stderr == *"fdwcopy restore: problem: the target is not empty: it has table public.actor"* ]]
+	[[ $stderr == *"fdwcopy restore: problem: the target is not empty: it has table public.film"* ]]
+	[[ $stderr == *"fdwcopy: error: 2 problems found before anything was written; nothing was written to the target"* ]]
 	[[ $stderr == *"--clean"* ]]
 	schema_of dst busy >"$T/after.sql"
 	diff -u "$T/before.sql" "$T/after.sql"

@@ -143,9 +143,9 @@ relations_in() {
 	fresh_db nomap
 	run --separate-stderr fdwcopy restore --dir "$F/backup" --target "$(pgsb_conninfo dst nomap)"
 	[ "$status" -eq 3 ]
-	[[ $stderr == *"fdwcopy: error: the source has foreign servers and no --fdw-map was given; nothing was written to the target"* ]]
-	[[ $stderr == *'detail: foreign server "archive_server"'* ]]
-	[[ $stderr == *'detail: foreign server "reporting_srv"'* ]]
+	[[ $stderr == *'fdwcopy restore: problem: foreign server "archive_server" is not mapped: no --fdw-map was given'* ]]
+	[[ $stderr == *'fdwcopy restore: problem: foreign server "reporting_srv" is not mapped: no --fdw-map was given'* ]]
+	[[ $stderr == *"nothing was written to the target"* ]]
 	[[ $stderr == *"--fdw-map=keep"* ]]
 	[ "$(relations_in nomap)" -eq 0 ]
 }
@@ -154,8 +154,9 @@ relations_in() {
 	fresh_db partial
 	run --separate-stderr fdwcopy restore --clean --dir "$F/backup" --target "$(pgsb_conninfo dst partial)" --fdw-map "$F/archive-only.map"
 	[ "$status" -eq 3 ]
-	[[ $stderr == *'fdw-rewrite: error: server "reporting_srv" is not in the map'* ]]
-	[[ $stderr == *"fdwcopy: error: the map $F/archive-only.map does not cover every foreign server and user mapping of the backup; nothing was written to the target"* ]]
+	[[ $stderr == *"fdwcopy restore: problem: server \"reporting_srv\" is not in the map (map $F/archive-only.map)"* ]]
+	[[ $stderr == *"fdwcopy restore: problem: user mapping for \"postgres\" on server \"reporting_srv\" is not in the map (map $F/archive-only.map)"* ]]
+	[[ $stderr == *"nothing was written to the target"* ]]
 	[ "$(relations_in partial)" -eq 0 ]
 }
 
