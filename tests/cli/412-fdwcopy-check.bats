@@ -45,17 +45,17 @@ MAP
 
 teardown_file() { pgsb_stop; }
 
-setup() { T=$BATS_TEST_TMPDIR; F=$BATS_FILE_TMPDIR; }
+setup() { T=$BATS_TEST_TMPDIR; }
 
 fresh_db() { psql_on dst -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; }
 
 # problems: the problem lines of the last run's stderr, without their prefix.
+# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 problems() { sed -n 's/^fdwcopy [a-z]*: problem: //p' <<<"$stderr"; }
 
 @test "check: a clean pair exits 0, says the versions and the sizes; clone then succeeds and check --data-only agrees" {
 	fresh_db c1
 	run --separate-stderr fdwcopy check --fdw-map "$MAP" --dir "$T/work" --source "$S" --target "$(pgsb_conninfo dst c1)"
-	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 0 ]
 	[[ $output == *"versions: source PostgreSQL 15."*", target PostgreSQL 15."* ]]
@@ -198,6 +198,7 @@ problems() { sed -n 's/^fdwcopy [a-z]*: problem: //p' <<<"$stderr"; }
 	fresh_db c7
 	mkdir "$T/bin"
 	# (only its --version is older)
+	# shellcheck disable=SC2016 # the script's own $1 and $@
 	printf '#!/bin/sh\n[ "$1" != --version ] || { echo "pg_dump (PostgreSQL) 14.9"; exit 0; }\nexec %s "$@"\n' \
 		"$(command -v pg_dump)" >"$T/bin/pg_dump"
 	chmod +x "$T/bin/pg_dump"
