@@ -90,6 +90,9 @@ problems() { sed -n 's/^fdwcopy [a-z]*: problem: //p' <<<"$stderr"; }
 	printf '%s\n' "schema s" "function public.f()" "table s.x" | sed 's/^/the target is not empty: it has /' >"$T/expected"
 	diff -u "$T/expected" <(problems)
 	[[ $stderr == *"fdwcopy: error: 3 problems found"* ]]
+	# the clone would drop the copy's objects: the target need not be empty
+	run --separate-stderr fdwcopy check -q --clean --fdw-map "$MAP" --source "$S" --target "$(pgsb_conninfo dst c2)"
+	[ "$status" -eq 0 ]
 }
 
 @test "check: a missing owner role and a missing grantee are named, and not with --no-owner or --no-acl" {
@@ -222,4 +225,14 @@ problems() { sed -n 's/^fdwcopy [a-z]*: problem: //p' <<<"$stderr"; }
 	[ "$status" -eq 2 ]
 	run --separate-stderr fdwcopy check --include-table 'a.b.c.d' --source dbname=x --target dbname=y
 	[ "$status" -eq 2 ]
+}
+
+@test "check: an unreachable target is a problem, listed with the others found without it" {
+	touch "$T/afile"
+	run --separate-stderr fdwcopy check --dir "$T/afile/w" --source "$S" --target "host=$PGSB_DIR port=1 dbname=nowhere"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 1 ]
+	grep -q '^could not connect to the target: connection to server on socket ".*" failed: ' <<<"$(problems)"
+	grep -qx "work directory \"$T/afile/w\": \"$T/afile\" is not a directory" <<<"$(problems)"
+	[[ $stderr == *"fdwcopy: error: 2 problems found"* ]]
 }
