@@ -29,6 +29,7 @@ SQL
 	SLOWBIN=$BATS_FILE_TMPDIR/slowbin
 	mkdir "$SLOWBIN"
 	for p in psql pg_dump pg_restore; do
+		# shellcheck disable=SC2016 # $$ and $PS_SELF_LOG are the wrapper's, expanded when it runs
 		printf '#!/bin/bash\nps -o args= -p $$ >>"${PS_SELF_LOG:-/dev/null}" 2>/dev/null\nsleep 0.2\nexec %q "$@"\n' "$(command -v "$p")" >"$SLOWBIN/$p"
 		chmod 755 "$SLOWBIN/$p"
 	done
