@@ -243,6 +243,10 @@ public:
             else if (opt_.merge && w.method == "ctid")
                 throw Error("a page-range part (method ctid) cannot be merged", 1, "",
                             "list the table with table-list --by-key");
+            else if (!opt_.since.empty() && w.kind == "table")
+                throw Error("a table without a key range cannot be merged with --since (only a range "
+                            "of a primary or unique not-null key can)", 1, "",
+                            "compare it with table-diff and merge what differs without --since");
             else r = copy_table(w);
             if (opt_.merge) {
                 // --merge: every result line has the three counts.
@@ -290,6 +294,29 @@ private:
         return merge_cols_[key] = both;
     }
 
+    // --since: "column >= since", since cast to the column's type (an index
+    // on the column serves it; a timestamp or date takes the time or the day
+    // of since in the source session's TimeZone: a date column compares by
+    // whole days, so the day of since is read again). Throws Error when the
+    // source's table has no such column.
+    std::string since_predicate(const WorkItem& w) {
+        Result t = src_->exec_params(
+            "SELECT pg_catalog.format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+            "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 "
+            " AND a.attname OPERATOR(pg_catalog.=) $3 AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped",
+            {w.schema, w.name, opt_.updated_at});
+        if (PQntuples(t.get()) != 1)
+            throw Error("source: table \"" + w.schema + "." + w.name + "\" has no column \"" + opt_.updated_at +
+                        "\" (--updated-at)");
+        std::string type = PQgetvalue(t.get(), 0, 0);
+        std::string cast = "::pg_catalog.timestamptz";
+        if (type == "date") cast += "::pg_catalog.date";
+        else if (type == "timestamp without time zone") cast += "::pg_catalog.timestamp";
+        return quote_ident(opt_.updated_at) + " OPERATOR(pg_catalog.>=) " + quote_literal(opt_.since) + cast;
+    }
+
     // --merge of a key range: the source's rows of the range into a temporary
     // table on the target, then, in the same target transaction, the target's
     // rows of the range whose key the source no longer has deleted (--delete)
@@ -324,10 +351,13 @@ private:
         tgt_->exec("SET CONSTRAINTS ALL DEFERRED");
         tgt_->exec("CREATE TEMPORARY TABLE pg_temp.fdwcopy_merge ON COMMIT DROP AS SELECT " + list + " FROM ONLY " +
                    rel + " WITH NO DATA");
+        // --since: the rows changed since then only.
+        std::string src_pred = pred;
+        if (!opt_.since.empty()) src_pred += " AND " + since_predicate(w);
         int64_t streamed = 0;
         int64_t rows = stream(w, "COPY pg_temp.fdwcopy_merge (" + list + ") FROM STDIN",
-                              "COPY (SELECT " + list + " FROM ONLY " + rel + " WHERE " + pred + ") TO STDOUT", t0,
-                              &streamed);
+                              "COPY (SELECT " + list + " FROM ONLY " + rel + " WHERE " + src_pred + ") TO STDOUT",
+                              t0, &streamed);
         ItemResult r;
         r.item = w;
         r.merged = true;

@@ -32,6 +32,9 @@ struct CopyOptions {
                                         // MERGE); every result line gets the three counts
     bool del = false;                   // with merge: delete the target's rows of a range
                                         // whose key the source does not have
+    std::string since, updated_at;      // with merge, both set: only the source's rows of a range
+                                        // with updated_at >= since (a timestamptz) are merged
+                                        // (fdwcopy sync --since); no item is copied whole
     std::string target_schema, target_name;  // not empty: every table item is copied into
                                         // this table of the target (fdwcopy archive), not
                                         // into the one of the item's own name

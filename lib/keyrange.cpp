@@ -180,13 +180,18 @@ std::vector<std::string> table_key(Connection& conn, uint32_t oid) {
     return keys;
 }
 
-std::vector<WorkItem> key_chunks(Connection& conn, const WorkItem& whole, const std::vector<std::string>& keys,
-                                 int64_t chunk_rows) {
+WorkItem key_chunks_base(const WorkItem& whole, const std::vector<std::string>& keys) {
     WorkItem base = whole;
     base.method = "range";
     base.key = format_row_literal(keys);
     base.lo = base.hi = "-";
     base.part = base.parts = 1;
+    return base;
+}
+
+std::vector<WorkItem> key_chunks(Connection& conn, const WorkItem& whole, const std::vector<std::string>& keys,
+                                 int64_t chunk_rows) {
+    WorkItem base = key_chunks_base(whole, keys);
     Result r = conn.exec(cut_points_sql(whole.schema, whole.name, keys, "", chunk_rows));
     std::vector<std::string> cuts;
     for (int i = 0; i < PQntuples(r.get()); ++i) cuts.push_back(PQgetvalue(r.get(), i, 0));

@@ -66,6 +66,10 @@ std::vector<std::string> table_key(Connection& conn, uint32_t oid);
 // keys: method "range", key = format_row_literal(keys), parts numbered 1..n
 // in key order. Samples the key distribution of the table on conn (one ordered
 // scan, cut_points_sql); an empty table is one chunk (lo and hi "-").
+// The one chunk of a whole table on key keys before it is cut: method
+// "range", key = format_row_literal(keys), lo and hi "-", part 1 of 1.
+WorkItem key_chunks_base(const WorkItem& whole, const std::vector<std::string>& keys);
+
 std::vector<WorkItem> key_chunks(Connection& conn, const WorkItem& whole, const std::vector<std::string>& keys,
                                  int64_t chunk_rows);
 

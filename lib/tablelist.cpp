@@ -388,6 +388,9 @@ std::vector<WorkItem> list_work(Connection& src, const TableListOptions& opt) {
             if (keys.empty()) {
                 log_verbose(w.label() + ": no primary key or unique not-null key: one whole-table item");
                 tables.push_back(w);
+            } else if (opt.one_range) {
+                // cut points from no rows: the whole key range, one chunk
+                tables.push_back(range_chunks(key_chunks_base(w, keys), {}, 0, w.rows).front());
             } else {
                 for (auto& c : key_chunks(src, w, keys, opt.chunk_rows)) tables.push_back(c);
             }

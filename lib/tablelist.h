@@ -44,6 +44,8 @@ struct TableListOptions {
     bool by_key = false;            // cut every table with a key into key ranges
                                     // (lib/keyrange.h); split_larger_than is not used
     int64_t chunk_rows = 10000;     // rows per key range with by_key
+    bool one_range = false;         // with by_key: one range [-, -) per table, the key
+                                    // distribution not sampled (fdwcopy sync --since)
 };
 
 // One relation that a clone of the source restores (list_relations).
@@ -132,7 +134,9 @@ void sort_largest_first(std::vector<WorkItem>& items);
 // on a failed query or a bad pattern.
 // With options.by_key, a table with a key (table_key) is listed as key ranges
 // of about chunk_rows rows each, in key order (key_chunks), and a table
-// without one as one whole-table item.
+// without one as one whole-table item. With options.one_range too, each
+// table with a key is one range of method "range" (lo and hi "-"), without the
+// scan that samples its keys.
 std::vector<WorkItem> list_work(Connection& source, const TableListOptions& options);
 
 // Reads the catalogs of source (in options.snapshot when given) and returns

@@ -32,6 +32,11 @@ int main(int argc, char** argv) {
         ("merge", "merge key ranges (table-list --by-key, table-diff) into the target's rows: upsert "
          "where they differ, in one transaction per range; whole tables are copied whole")
         ("delete", "with --merge: also delete the target's rows of a range whose key the source lacks")
+        ("since", po::value<std::string>(&opt.since)->value_name("TIMESTAMP"),
+         "with --merge: only the source's rows of a range whose --updated-at column is at or after "
+         "TIMESTAMP (incremental sync)")
+        ("updated-at", po::value<std::string>(&opt.updated_at)->value_name("COLUMN"),
+         "the column --since compares (a timestamptz, timestamp or date set on every change)")
         ("target-table", po::value<std::string>(&target_table)->value_name("SCHEMA.NAME"),
          "copy the table items into this table of the target instead of the one of the same "
          "name (fdwcopy archive: the archive table of a partition)")
@@ -60,6 +65,13 @@ int main(int argc, char** argv) {
     opt.disable_triggers = cli.has("disable-triggers");
     opt.del = cli.has("delete");
     if (opt.del && !opt.merge) return cli.usage_error("--delete needs --merge");
+    if (cli.has("since") != cli.has("updated-at"))
+        return cli.usage_error(cli.has("since") ? "--since needs --updated-at" : "--updated-at needs --since");
+    if (cli.has("since") && !opt.merge) return cli.usage_error("--since needs --merge");
+    if (cli.has("since") && opt.del)
+        return cli.usage_error("--since cannot be used with --delete (rows deleted on the source are not seen)");
+    if (cli.has("since") && (opt.since.empty() || opt.updated_at.empty()))
+        return cli.usage_error("--since and --updated-at cannot be empty");
     if (!target_table.empty()) {
         if (!split_qualified(target_table, &opt.target_schema, &opt.target_name))
             return cli.usage_error("invalid value \"" + target_table + "\" for option --target-table (SCHEMA.NAME)");

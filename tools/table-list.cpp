@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
          "from the source's key distribution, for table-diff and copy-table --merge")
         ("chunk-rows", po::value<int64_t>(&chunk_rows)->value_name("N"),
          "rows per key range with --by-key (default: 10000)")
+        ("one-range", "with --by-key: one range per table, without sampling its keys "
+         "(fdwcopy sync --since)")
         ("include-schema,n", po::value<std::vector<std::string>>(&f.include_schema)->value_name("PATTERN"),
          "only tables in schemas matching PATTERN (repeatable)")
         ("exclude-schema,N", po::value<std::vector<std::string>>(&f.exclude_schema)->value_name("PATTERN"),
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
                                (opt.matviews ? "--matviews" : "--split-larger-than"));
     opt.by_key = cli.has("by-key");
     if (cli.has("chunk-rows") && !opt.by_key) return cli.usage_error("--chunk-rows needs --by-key");
+    opt.one_range = cli.has("one-range");
+    if (opt.one_range && !opt.by_key) return cli.usage_error("--one-range needs --by-key");
     if ((rc = cli.check_range("--chunk-rows", chunk_rows, 1, 1000000000)) >= 0) return rc;
     if (opt.by_key && opt.split_larger_than > 0)
         return cli.usage_error("--by-key and --split-larger-than cannot be used together");

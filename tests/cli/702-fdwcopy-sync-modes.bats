@@ -1,0 +1,127 @@
+#!/usr/bin/env bats
+# fdwcopy sync's modes on real servers: --since/--updated-at (incremental:
+# only the rows changed since then move, and --since last continues from the
+# value the previous run recorded, a transaction in flight during a run
+# included).
+
+bats_require_minimum_version 1.5.0
+load ../lib/pgsandbox
+
+setup_file() {
+	pgsb_start src dst
+	psql_on src -c "CREATE DATABASE s"
+	psql_on src s <<'SQL'
+CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;
+CREATE TABLE t_inc (id int PRIMARY KEY, v text, updated_at timestamptz NOT NULL DEFAULT now());
+CREATE INDEX ON t_inc (updated_at);
+CREATE TRIGGER touch BEFORE UPDATE ON t_inc FOR EACH ROW EXECUTE FUNCTION touch();
+INSERT INTO t_inc SELECT g, 'v' || g, '2020-01-01 00:00+00' FROM generate_series(1, 2000) g;
+CREATE TABLE t_day (a int, b text, updated_at date, PRIMARY KEY (a, b));
+INSERT INTO t_day SELECT g % 10, 'b' || g, '2020-01-01' FROM generate_series(1, 500) g;
+CREATE TABLE t_plain (id int PRIMARY KEY, v text);
+INSERT INTO t_plain SELECT g, 'p' || g FROM generate_series(1, 300) g;
+ANALYZE;
+SQL
+	psql_on dst -c "CREATE DATABASE base"
+	pg_dump -d "$(pgsb_conninfo src s)" | psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo dst base)" >/dev/null
+}
+
+teardown_file() { pgsb_stop; }
+
+setup() {
+	psql_on dst -c "DROP DATABASE IF EXISTS t" -c "CREATE DATABASE t TEMPLATE base"
+	psql_on src -c "DROP DATABASE IF EXISTS s2" -c "CREATE DATABASE s2 TEMPLATE s"
+	S=$(pgsb_conninfo src s2)
+	T=$(pgsb_conninfo dst t)
+	export FDWCOPY_SOURCE=$S FDWCOPY_TARGET=$T
+	W="$BATS_TEST_TMPDIR/work"
+}
+
+# results_sum FILE TABLE COLUMN: the sum of a result line column for TABLE
+# (13: rows streamed, 16: inserted, 17: updated, 18: deleted).
+results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += $c } END { print s + 0 }' "$1"; }
+
+@test "sync --since: only the rows changed since then are read and merged; --since last continues" {
+	fdwcopy sync --since '2021-01-01 00:00+00' --updated-at updated_at --dir "$W" >"$BATS_TEST_TMPDIR/out"
+	cat "$BATS_TEST_TMPDIR/out"
+	# nothing changed since 2021: no row of t_inc was even read
+	[ "$(results_sum "$W/results" t_inc 13)" -eq 0 ]
+	[ "$(results_sum "$W/results" t_day 13)" -eq 0 ]
+	grep -q '^  public.t_inc  *1  *1  *0  *0  *0$' "$BATS_TEST_TMPDIR/out"
+	[ -s "$W/since" ]
+	psql_on src s2 <<'SQL'
+UPDATE t_inc SET v = 'changed' WHERE id IN (5, 50, 500, 1500, 1999, 7, 8);
+INSERT INTO t_inc (id, v) VALUES (3001, 'new'), (3002, 'new'), (3003, NULL);
+UPDATE t_day SET b = b || ' moved', updated_at = current_date WHERE a = 3 AND b = 'b13';
+UPDATE t_plain SET v = 'changed' WHERE id = 3;
+SQL
+	# and one change on the target that --since does not see (an old row)
+	psql_on dst t -c "UPDATE t_inc SET v = 'drift' WHERE id = 1000"
+	fdwcopy sync --since last --updated-at updated_at --dir "$W" >"$BATS_TEST_TMPDIR/out2"
+	cat "$BATS_TEST_TMPDIR/out2"
+	# exactly the 10 changed rows of t_inc were read: 7 updated, 3 inserted
+	[ "$(results_sum "$W/results" t_inc 13)" -eq 10 ]
+	[ "$(results_sum "$W/results" t_inc 16)" -eq 3 ]
+	[ "$(results_sum "$W/results" t_inc 17)" -eq 7 ]
+	# a date column and a composite key: the day's row (its key changed: inserted)
+	[ "$(results_sum "$W/results" t_day 13)" -eq 1 ]
+	[ "$(results_sum "$W/results" t_day 16)" -eq 1 ]
+	# the table without the column is compared and its range merged
+	[ "$(results_sum "$W/results" t_plain 17)" -eq 1 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_inc WHERE v = 'changed'")" -eq 7 ]
+	[ "$(psql_on dst t -Atc "SELECT v FROM t_inc WHERE id = 1000")" = drift ]
+	# a third run: nothing changed since the second one
+	fdwcopy sync --since last --updated-at updated_at --dir "$W" >/dev/null
+	[ "$(results_sum "$W/results" t_inc 13)" -eq 0 ]
+}
+
+@test "sync --since last: a transaction in flight during a run is merged by the next one" {
+	fdwcopy sync --since '2021-01-01 00:00+00' --updated-at updated_at --dir "$W" >/dev/null
+	# A transaction that changes a row (updated_at = its start) before the
+	# run's snapshot and commits after it.
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	psql_on src s2 <"$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/psql.out" 2>&1 &
+	psql_pid=$!
+	exec {fd}>"$BATS_TEST_TMPDIR/fifo"
+	echo "BEGIN; UPDATE t_inc SET v = 'in flight' WHERE id = 42; SELECT pg_sleep(1);" >&$fd
+	for _ in $(seq 1 100); do
+		n=$(psql_on src s2 -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()")
+		[ "$n" -eq 0 ] || break
+		sleep 0.1
+	done
+	[ "$n" -eq 1 ]
+	sleep 1.2
+	fdwcopy sync --since last --updated-at updated_at --dir "$W" >/dev/null
+	[ "$(results_sum "$W/results" t_inc 13)" -eq 0 ]
+	echo "COMMIT;" >&$fd
+	exec {fd}>&-
+	wait "$psql_pid"
+	# the target's trigger (copied from the source) would stamp the merged
+	# row with the target's now(): off
+	fdwcopy sync --disable-triggers --since last --updated-at updated_at --dir "$W" >/dev/null
+	[ "$(results_sum "$W/results" t_inc 17)" -eq 1 ]
+	[ "$(psql_on dst t -Atc "SELECT v FROM t_inc WHERE id = 42")" = "in flight" ]
+	fdwcopy verify --source "$S" --target "$T" >/dev/null
+}
+
+@test "sync --since: bad combinations and values are named" {
+	run --separate-stderr fdwcopy sync --since last --updated-at updated_at
+	[ "$status" -eq 2 ]
+	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
+	[[ $stderr == *'--since last needs --dir'* ]]
+	run --separate-stderr fdwcopy sync --since '2021-01-01'
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'--since needs --updated-at'* ]]
+	run --separate-stderr fdwcopy sync --since '2021-01-01' --updated-at updated_at --delete
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'--since cannot be used with --delete'* ]]
+	run --separate-stderr fdwcopy sync --since 'yesterday-ish' --updated-at updated_at
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'fdwcopy: error: invalid value "yesterday-ish" for --since: invalid input syntax for type timestamp with time zone'* ]]
+	run --separate-stderr fdwcopy sync --since last --updated-at updated_at --dir "$W"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"--since last: no value recorded in \"$W/since\""* ]]
+	run --separate-stderr copy-table --merge --since 2021-01-01
+	[ "$status" -eq 2 ]
+	[[ $stderr == *'--since needs --updated-at'* ]]
+}
