@@ -2,7 +2,8 @@
 # fdwcopy sync's modes on real servers: --since/--updated-at (incremental:
 # only the rows changed since then move, and --since last continues from the
 # value the previous run recorded, a transaction in flight during a run
-# included).
+# included); foreign keys between tables hold at the end of every merge
+# (referenced tables first, deletes referencing tables first).
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
@@ -20,6 +21,13 @@ CREATE TABLE t_day (a int, b text, updated_at date, PRIMARY KEY (a, b));
 INSERT INTO t_day SELECT g % 10, 'b' || g, '2020-01-01' FROM generate_series(1, 500) g;
 CREATE TABLE t_plain (id int PRIMARY KEY, v text);
 INSERT INTO t_plain SELECT g, 'p' || g FROM generate_series(1, 300) g;
+CREATE TABLE parent (id int PRIMARY KEY, v text);
+INSERT INTO parent SELECT g, 'p' || g FROM generate_series(1, 100) g;
+-- larger than parent: listed (and merged, without ordering) first
+CREATE TABLE child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES parent, v text);
+INSERT INTO child SELECT g, g % 100 + 1, repeat('c', 50) FROM generate_series(1, 3000) g;
+CREATE TABLE grandchild (id int PRIMARY KEY, child_id int REFERENCES child DEFERRABLE);
+INSERT INTO grandchild SELECT g, g FROM generate_series(1, 200) g;
 ANALYZE;
 SQL
 	psql_on dst -c "CREATE DATABASE base"
@@ -124,4 +132,47 @@ SQL
 	run --separate-stderr copy-table --merge --since 2021-01-01
 	[ "$status" -eq 2 ]
 	[[ $stderr == *'--since needs --updated-at'* ]]
+}
+
+@test "sync --delete: foreign keys between tables hold at the end of each merge" {
+	# new rows referencing new rows, and deleted rows referenced by deleted rows
+	psql_on src s2 <<'SQL'
+INSERT INTO parent VALUES (1001, 'new');
+INSERT INTO child VALUES (5001, 1001, 'new child');
+INSERT INTO grandchild VALUES (9001, 5001);
+UPDATE child SET parent_id = 1001 WHERE id = 10;
+DELETE FROM grandchild WHERE child_id IN (SELECT id FROM child WHERE parent_id = 7);
+DELETE FROM child WHERE parent_id = 7;
+DELETE FROM parent WHERE id = 7;
+SQL
+	fdwcopy sync --delete --jobs 1 --dir "$W" >"$BATS_TEST_TMPDIR/out"
+	grep -q '^merge: 3 levels of foreign keys, referenced tables first, then the deletes, referencing tables first$' "$BATS_TEST_TMPDIR/out"
+	fdwcopy verify >/dev/null
+	[ "$(results_sum "$W/results" parent 18)" -eq 1 ]
+	[ "$(results_sum "$W/results" child 18)" -eq 30 ]
+	[ "$(results_sum "$W/results" child 16)" -eq 1 ]
+	# grandchild, referenced by no table, was merged with its deletes in one pass
+	[ "$(results_sum "$W/results" grandchild 18)" -eq 2 ]
+	[ "$(awk -F'\t' '$4 == "grandchild"' "$W/results" | wc -l)" -eq "$(awk -F'\t' '$4 == "grandchild"' "$W/diff.list" | wc -l)" ]
+}
+
+@test "sync --delete-extra-tables: the target's tables the source lacks, in the selected schemas, listed then dropped" {
+	psql_on dst t <<'SQL'
+CREATE TABLE t_extra (i int);
+CREATE TABLE "we""ird ext" (i int);
+CREATE SCHEMA other;
+CREATE TABLE other.keep (i int);
+SQL
+	fdwcopy sync --dry-run --delete-extra-tables -n public >"$BATS_TEST_TMPDIR/plan"
+	grep -q '^extra tables: 2 on the target that the source does not have (dry run: not dropped):$' "$BATS_TEST_TMPDIR/plan"
+	grep -q '^  DROP TABLE "public"."t_extra"$' "$BATS_TEST_TMPDIR/plan"
+	grep -q '^  DROP TABLE "public"."we""ird ext"$' "$BATS_TEST_TMPDIR/plan"
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_tables WHERE tablename IN ('t_extra', 'we\"ird ext', 'keep')")" -eq 3 ]
+	fdwcopy sync --delete-extra-tables -n public >"$BATS_TEST_TMPDIR/out"
+	grep -q '^extra tables: 2 on the target that the source does not have, dropped:$' "$BATS_TEST_TMPDIR/out"
+	[ "$(psql_on dst t -Atc "SELECT string_agg(schemaname || '.' || tablename, ' ') FROM pg_tables WHERE tablename IN ('t_extra', 'we\"ird ext', 'keep')")" = other.keep ]
+	# without the option nothing is dropped
+	psql_on dst t -c "CREATE TABLE t_extra2 (i int)"
+	fdwcopy sync -n public >/dev/null
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 't_extra2'")" -eq 1 ]
 }
