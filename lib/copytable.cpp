@@ -236,6 +236,8 @@ public:
                 throw Error("a materialized view is not copied: refresh it on the target "
                             "(REFRESH MATERIALIZED VIEW)");
             connect();
+            if (opt_.delete_only && !(w.kind == "table" && (w.method == "range" || w.method == "key")))
+                throw Error("--delete-only takes key ranges only (table-list --by-key)");
             ItemResult r;
             if (w.kind == "sequence") r = copy_sequence(w);
             else if (w.kind == "blobs") r = copy_blobs(w);
@@ -327,7 +329,8 @@ private:
         std::vector<std::string> keys = item_keys(w);
         begin_snapshot_transaction(*src_, opt_.snapshot);
         tgt_->exec("BEGIN");
-        const std::vector<std::string>& cols = merge_columns(w);
+        // --delete-only: the key columns are all the range needs.
+        const std::vector<std::string>& cols = opt_.delete_only ? keys : merge_columns(w);
         std::set<std::string> key_set(keys.begin(), keys.end());
         for (auto& k : keys)
             if (!std::count(cols.begin(), cols.end(), k))
@@ -371,6 +374,7 @@ private:
                     .c_str(),
                 nullptr, 10);
         }
+        if (opt_.delete_only) return finish_merge(w, r, rows, streamed, t0);
         // Rows compare by their text, as table-diff hashes them: types
         // without an equality operator (json, point, xml) compare too.
         std::string action = set.empty() ? "DO NOTHING"
@@ -385,6 +389,11 @@ private:
                               "pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM u");
         r.inserted = std::strtoll(PQgetvalue(u.get(), 0, 0), nullptr, 10);
         r.updated = std::strtoll(PQgetvalue(u.get(), 0, 1), nullptr, 10);
+        return finish_merge(w, r, rows, streamed, t0);
+    }
+
+    // Commits a merged range (the target first) and completes its result.
+    ItemResult finish_merge(const WorkItem& w, ItemResult& r, int64_t rows, int64_t streamed, Clock::time_point t0) {
         commit_durable(*tgt_);
         src_->exec("COMMIT");
         r.rows = rows;

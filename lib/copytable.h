@@ -32,6 +32,8 @@ struct CopyOptions {
                                         // MERGE); every result line gets the three counts
     bool del = false;                   // with merge: delete the target's rows of a range
                                         // whose key the source does not have
+    bool delete_only = false;           // with del: only that (the source's keys are read,
+                                        // no row is upserted)
     std::string since, updated_at;      // with merge, both set: only the source's rows of a range
                                         // with updated_at >= since (a timestamptz) are merged
                                         // (fdwcopy sync --since); no item is copied whole

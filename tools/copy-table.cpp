@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
         ("merge", "merge key ranges (table-list --by-key, table-diff) into the target's rows: upsert "
          "where they differ, in one transaction per range; whole tables are copied whole")
         ("delete", "with --merge: also delete the target's rows of a range whose key the source lacks")
+        ("delete-only", "with --merge: only delete those rows (only the source's keys are read; no upsert)")
         ("since", po::value<std::string>(&opt.since)->value_name("TIMESTAMP"),
          "with --merge: only the source's rows of a range whose --updated-at column is at or after "
          "TIMESTAMP (incremental sync)")
@@ -64,7 +65,9 @@ int main(int argc, char** argv) {
     opt.merge = cli.has("merge");
     opt.disable_triggers = cli.has("disable-triggers");
     opt.del = cli.has("delete");
-    if (opt.del && !opt.merge) return cli.usage_error("--delete needs --merge");
+    opt.delete_only = cli.has("delete-only");
+    if (opt.delete_only) opt.del = true;
+    if (opt.del && !opt.merge) return cli.usage_error(std::string(opt.delete_only ? "--delete-only" : "--delete") + " needs --merge");
     if (cli.has("since") != cli.has("updated-at"))
         return cli.usage_error(cli.has("since") ? "--since needs --updated-at" : "--updated-at needs --since");
     if (cli.has("since") && !opt.merge) return cli.usage_error("--since needs --merge");

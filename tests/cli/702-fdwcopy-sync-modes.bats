@@ -176,3 +176,34 @@ SQL
 	fdwcopy sync -n public >/dev/null
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_tables WHERE tablename = 't_extra2'")" -eq 1 ]
 }
+
+@test "sync --schema: what the target lacks is created first (dry run: listed only), then filled; nothing dropped" {
+	psql_on src s2 <<'SQL'
+CREATE SCHEMA extra;
+CREATE TABLE extra."new t" (id serial PRIMARY KEY, pid int REFERENCES parent, v text DEFAULT 'd');
+CREATE INDEX new_v ON extra."new t" (v);
+COMMENT ON TABLE extra."new t" IS 'new';
+INSERT INTO extra."new t" (pid, v) SELECT g % 100 + 1, 'v' || g FROM generate_series(1, 700) g;
+CREATE TABLE extra.parted (id int PRIMARY KEY, v text) PARTITION BY RANGE (id);
+CREATE TABLE extra.parted_1 PARTITION OF extra.parted FOR VALUES FROM (0) TO (1000);
+INSERT INTO extra.parted SELECT g, 'p' FROM generate_series(1, 50) g;
+CREATE INDEX t_plain_v ON t_plain (v);
+SQL
+	psql_on dst t -c "CREATE INDEX target_only ON t_plain (id, v)"
+	fdwcopy sync --dry-run --schema --dir "$W" >"$BATS_TEST_TMPDIR/plan"
+	cat "$BATS_TEST_TMPDIR/plan"
+	grep -q '^  create SCHEMA - extra$' "$BATS_TEST_TMPDIR/plan"
+	grep -q '^  create TABLE extra new t$' "$BATS_TEST_TMPDIR/plan"
+	grep -q '^  create INDEX public t_plain_v$' "$BATS_TEST_TMPDIR/plan"
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_namespace WHERE nspname = 'extra'")" -eq 0 ]
+	fdwcopy sync --schema --delete --dir "$W.2" >"$BATS_TEST_TMPDIR/out"
+	# the schema as the source has it (plus the target's own index), the rows too
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM extra.\"new t\"")" -eq 700 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM extra.parted")" -eq 50 ]
+	[ "$(psql_on dst t -Atc "SELECT obj_description('extra.\"new t\"'::regclass)")" = new ]
+	psql_on dst t -c "DROP INDEX target_only"
+	fdwcopy verify >/dev/null
+	# a rerun has nothing to create
+	fdwcopy sync --schema --dir "$W.3" >"$BATS_TEST_TMPDIR/out3"
+	grep -q '^schema: the target has every selected schema, table, sequence and index$' "$BATS_TEST_TMPDIR/out3"
+}
