@@ -38,6 +38,16 @@ const char* kCompareSettings =
     "pg_catalog.set_config('lc_monetary', 'C', false), "
     "pg_catalog.set_config('default_transaction_read_only', 'on', false)";
 
+// The columns of a table, in its order, for a comparison with a table of
+// another name (--target-table): rows are hashed over these names on both
+// sides, so that the two tables may have them in different orders.
+const char* kColumnsSql =
+    "SELECT a.attname::pg_catalog.text FROM pg_catalog.pg_attribute a "
+    "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
+    "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 "
+    "AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped ORDER BY a.attnum";
+
 const char* kLookupSql =
     "SELECT c.relkind::pg_catalog.text, c.relispopulated::pg_catalog.text FROM pg_catalog.pg_class c "
     "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
@@ -91,6 +101,7 @@ public:
                 read_extension_condition(*sides_[0].conn, item);
             }
             sql = checksum_sql(item);
+            item_ = item;
             titem_ = item;
             titem_.schema = tw.schema;
             titem_.name = tw.name;
@@ -109,7 +120,7 @@ public:
                 fail(i, *sums[i], e.what());
             }
         }
-        bool query[2] = {true, true};
+        bool query[2] = {true, true}, tpartitioned = false;
         char want = item_relkind(w);
         if (want) {
             std::string kind(1, want);
@@ -127,7 +138,7 @@ public:
                 // its partitions.
                 bool partitioned = i == 1 && want == 'r' && PQntuples(res[i].get()) == 1 &&
                                    std::strcmp(PQgetvalue(res[i].get(), 0, 0), "p") == 0;
-                if (partitioned) tsql = checksum_sql(titem_, {}, true);
+                if (partitioned) tpartitioned = true;
                 bool found = PQntuples(res[i].get()) == 1 &&
                              (kind == PQgetvalue(res[i].get(), 0, 0) || partitioned ||
                               (opt_.foreign && want == 'r' && std::strcmp(PQgetvalue(res[i].get(), 0, 0), "f") == 0));
@@ -141,6 +152,18 @@ public:
                     sums[i]->sum = "unpopulated";
                 }
             }
+        }
+        // Another table on the target: its columns by the source's names.
+        if (!opt_.target_name.empty() && w.kind == "table" && query[0] && query[1]) {
+            std::vector<std::string> cols;
+            send(0, *sums[0], kColumnsSql, {w.schema, w.name});
+            Result c = collect(0, *sums[0]);
+            if (sums[0]->failed) return finish(r);
+            for (int k = 0; k < PQntuples(c.get()); ++k) cols.push_back(PQgetvalue(c.get(), k, 0));
+            sql = checksum_sql(item_, cols);
+            tsql = checksum_sql(titem_, cols, tpartitioned);
+        } else if (tpartitioned) {
+            tsql = checksum_sql(titem_, {}, true);
         }
         Result res[2];
         for (int i = 0; i < 2; ++i)
@@ -156,13 +179,18 @@ public:
             sums[i]->value = PQgetvalue(res[i].get(), 0, 0);
             sums[i]->sum = PQgetvalue(res[i].get(), 0, 1);
         }
-        r.status = checksum_status(r.source, r.target);
-        return r;
+        return finish(r);
     }
 
 private:
     ChecksumOptions opt_;
+    WorkItem item_;   // the item being compared (with an extension's condition read)
     WorkItem titem_;  // the item being compared, as the target names it
+
+    ChecksumResult& finish(ChecksumResult& r) {
+        r.status = checksum_status(r.source, r.target);
+        return r;
+    }
     Side sides_[2];
     std::string subject_;
 

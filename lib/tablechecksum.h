@@ -15,7 +15,10 @@ namespace fdwcopy {
 struct ChecksumOptions {
     int jobs = 1;  // items compared at a time; each worker has one session per side
     // Not empty: a table item is read on the target from this table instead
-    // of the one of its own name (fdwcopy archive: the archive table).
+    // of the one of its own name (fdwcopy archive: the archive table), and
+    // rows are hashed over the source table's columns by name (in the
+    // source's order: ROW(t.c1, t.c2, ...)), so that the two tables may
+    // order their columns differently.
     std::string target_schema, target_name;
     // A table item may be a foreign table (relkind 'f') on either side: its
     // rows are read through its server (fdwcopy archive, after the swap).

@@ -32,6 +32,21 @@ END $$;
 CREATE INDEX events_kind_idx ON events (kind);
 INSERT INTO events SELECT g, timestamptz '2023-01-01' + g * interval '17 minutes',
   'k' || g % 5, jsonb_build_object('g', g) FROM generate_series(1, 61000) g;
+-- measurements_2024's own DDL, privileges and objects of the main database
+-- its archive table cannot have (pg_dump of the partition)
+CREATE ROLE analyst;
+CREATE SEQUENCE m_ids;
+CREATE TABLE sensors AS SELECT DISTINCT id FROM measurements_2024;
+ALTER TABLE sensors ADD PRIMARY KEY (id);
+ALTER TABLE measurements_2024 ADD CONSTRAINT m24_sensor_fk FOREIGN KEY (id) REFERENCES sensors,
+  ADD CONSTRAINT m24_note_check CHECK (note <> 'never'),
+  ALTER COLUMN note SET DEFAULT 'n/a', ALTER COLUMN id SET DEFAULT nextval('m_ids');
+CREATE FUNCTION m_touch() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER m24_touch BEFORE UPDATE ON measurements_2024 FOR EACH ROW EXECUTE FUNCTION m_touch();
+COMMENT ON TABLE measurements_2024 IS 'the hot 2024 rows';
+COMMENT ON COLUMN measurements_2024.note IS 'free text';
+GRANT SELECT ON measurements_2024 TO analyst;
+GRANT UPDATE (note) ON measurements_2024 TO analyst;
 CREATE TABLE uniq (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
 CREATE TABLE uniq_2023 PARTITION OF uniq FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');
 INSERT INTO uniq VALUES (1, '2023-05-01');
@@ -57,6 +72,30 @@ sums() {
 }
 
 relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = to_regclass('$1')"; }
+
+# acl TABLE: its owner, table and column privileges on the main database.
+acl() {
+	psql_on src fdwsrc -At -c "SELECT pg_get_userbyid(relowner), relacl,
+	  (SELECT string_agg(attname || '=' || attacl::text, ',') FROM pg_attribute WHERE attrelid = c.oid AND attacl IS NOT NULL)
+	  FROM pg_class c WHERE oid = '$1'::regclass"
+}
+
+# log_of PARTITION ACTION: its audit lines, step:outcome:reason.
+log_of() {
+	psql_on src fdwsrc -At -c "SELECT step || ':' || outcome || ':' || coalesce(reason, '') FROM fdwcopy.archive_log
+	  WHERE partition = '$1' AND action = '$2' ORDER BY id"
+}
+
+# leftovers DIR: the processes (pid and command line) whose environment has
+# TMPDIR=DIR: the children of a fdwcopy run started with that TMPDIR, and no
+# one else's (other suites run at the same time).
+leftovers() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "TMPDIR=$1" || continue
+		printf '%s %s\n' "${p#/proc/}" "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+	done
+}
 
 @test "archive status: every partition, local or foreign, its server answering; tsv for scripts" {
 	run --separate-stderr archive status --format tsv --count measurements
@@ -108,9 +147,30 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	[ "$(sums measurements "ts >= '2024-01-01' AND ts < '2025-01-01'")" = "$before" ]
 	[ "$(sums measurements true)" = "$all" ]
 	[ "$(psql_on arch archive_db -Atc "SELECT count(*) FROM cold.m2024")" = 8783 ]
-	# the partition's primary key? none; its index on ts is on the archive table
-	psql_on arch archive_db -Atc "SELECT count(*) FROM pg_index WHERE indrelid = 'cold.m2024'::regclass" >"$BATS_TEST_TMPDIR/n"
-	[ "$(cat "$BATS_TEST_TMPDIR/n")" -ge 2 ]
+	# the archive table is pg_dump's partition, renamed: its indexes (their
+	# names), check constraint, defaults and comments; not what names objects
+	# of the main database (the foreign key, the trigger, nextval's default)
+	[[ $output == *"left out of it (they name objects of the main database): TRIGGER public measurements_2024 m24_touch, FK CONSTRAINT public measurements_2024 m24_sensor_fk, DEFAULT of id"* ]]
+	psql_on arch archive_db -At >"$BATS_TEST_TMPDIR/ddl" <<'SQL'
+SELECT 'index ' || c.relname || ': ' || pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+  WHERE indrelid = 'cold.m2024'::regclass;
+SELECT 'constraint ' || conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'cold.m2024'::regclass;
+SELECT 'default ' || attname || ': ' || pg_get_expr(adbin, adrelid) FROM pg_attrdef JOIN pg_attribute ON attrelid = adrelid AND attnum = adnum
+  WHERE adrelid = 'cold.m2024'::regclass;
+SELECT 'comment: ' || obj_description('cold.m2024'::regclass, 'pg_class') || ', ' || col_description('cold.m2024'::regclass, 4);
+SELECT 'triggers: ' || count(*) FROM pg_trigger WHERE tgrelid = 'cold.m2024'::regclass;
+SQL
+	sort "$BATS_TEST_TMPDIR/ddl" >"$BATS_TEST_TMPDIR/ddl.sorted"
+	printf '%s\n' "comment: the hot 2024 rows, free text" \
+		"constraint m24_note_check: CHECK ((note <> 'never'::text))" \
+		"default note: 'n/a'::text" \
+		"index measurements_2024_ts_idx: CREATE INDEX measurements_2024_ts_idx ON cold.m2024 USING btree (ts)" \
+		"index measurements_2024_value_idx: CREATE INDEX measurements_2024_value_idx ON cold.m2024 USING btree (value)" \
+		"triggers: 0" >"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/ddl.sorted"
+	# the foreign table has the partition's privileges
+	[ "$(acl measurements_2024)" = "$(acl measurements_2024_local)" ]
+	[[ $(acl measurements_2024) == *"analyst=r/postgres"*"note={analyst=w/postgres}" ]]
 	psql_on src fdwsrc -Atc "SELECT indexrelid::regclass, indisvalid FROM pg_index WHERE indrelid = 'measurements'::regclass
 	  ORDER BY indexrelid::regclass::text" >"$BATS_TEST_TMPDIR/idx"
 	printf '%s\n' 'measurements_ts_idx|t' 'measurements_value_idx|t' >"$BATS_TEST_TMPDIR/expected"
@@ -132,6 +192,15 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 @test "archive move: a copy made to differ on the archive stops before the swap, main unchanged; a rerun completes" {
 	before=$(sums events "true")
 	schema_of src fdwsrc | grep -v fdwcopy >"$BATS_TEST_TMPDIR/before"
+	# a copy that fails (the archive table refuses the rows) is in the audit
+	# log with copy-table's reason
+	hook="[ \"\$1\" != locked ] || psql -X -q -d '$(pgsb_conninfo arch archive_db)' -c \"ALTER TABLE public.events_2023_03 ADD CONSTRAINT nope CHECK (id < 0) NOT VALID\""
+	run --separate-stderr env FDWCOPY_ARCHIVE_HOOK="$hook" fdwcopy archive move events_2023_03 --server archive_server --archive "$A" --source "$S"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"the copy of public.events_2023_03 failed; the partition is unchanged"* ]]
+	[ "$(relkind events_2023_03)" = r ]
+	[[ $(log_of public.events_2023_03 move) == *$'\ncopy:failed:'*'violates check constraint "nope"'* ]]
+	psql_on arch archive_db -c "ALTER TABLE public.events_2023_03 DROP CONSTRAINT nope"
 	hook="[ \"\$1\" != copied ] || psql -X -q -d '$(pgsb_conninfo arch archive_db)' -c \"UPDATE public.events_2023_03 SET kind = 'changed' WHERE id = (SELECT min(id) FROM public.events_2023_03)\""
 	run --separate-stderr env FDWCOPY_ARCHIVE_HOOK="$hook" fdwcopy archive move events_2023_03 --server archive_server --archive "$A" --source "$S"
 	[ "$status" -eq 1 ]
@@ -140,7 +209,7 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	[ "$(relkind events_2023_03)" = r ]
 	schema_of src fdwsrc | grep -v fdwcopy >"$BATS_TEST_TMPDIR/after"
 	diff -u "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
-	[ "$(psql_on src fdwsrc -Atc "SELECT outcome FROM fdwcopy.archive_log WHERE partition = 'public.events_2023_03' AND step = 'verify'")" = failed ]
+	[[ $(log_of public.events_2023_03 move) == *$'\nverify:failed:differ: main '*' rows, checksum '*'; archive '*' rows, checksum '* ]]
 	run --separate-stderr archive move events_2023_03 --server archive_server --archive "$A"
 	[ "$status" -eq 0 ]
 	[ "$(relkind events_2023_03)" = f ]
@@ -152,9 +221,15 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	m=4
 	for step in created locked copied verified swapped; do
 		p=$(printf 'events_2023_%02d' $m)
-		run env FDWCOPY_ARCHIVE_HOOK="[ \"\$1\" != $step ] || kill -9 \$PPID" \
+		t="$BATS_TEST_TMPDIR/run-$step"
+		mkdir "$t"
+		run env TMPDIR="$t" FDWCOPY_ARCHIVE_HOOK="[ \"\$1\" != $step ] || kill -9 \$PPID" \
 			fdwcopy archive move "$p" --server archive_server --archive "$A" --source "$S"
 		[ "$status" -eq 137 ] || { echo "$step: $status $output"; false; }
+		# nothing of the killed run is left running (its psql holding the
+		# lock, snapshot-hold): its children have its TMPDIR
+		for i in $(seq 1 50); do [ -n "$(leftovers "$t")" ] || break; sleep 0.1; done
+		[ -z "$(leftovers "$t")" ] || { echo "left running after $step: $(leftovers "$t")"; false; }
 		# the lock is gone with the killed run: writes are not blocked
 		[ "$(relkind "$p")" = f ] ||
 			psql_on src fdwsrc -c "SET lock_timeout = '5s'; BEGIN; LOCK TABLE $p IN ROW EXCLUSIVE MODE; ROLLBACK"
@@ -164,7 +239,6 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 		m=$((m + 1))
 	done
 	[ "$(sums events true)" = "$before" ]
-	[ -z "$(pgrep -f "archive move" || true)" ]
 }
 
 @test "archive move: an archive table holding rows no move wrote is refused" {
@@ -175,6 +249,23 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	[[ $stderr == *"archive table public.events_2023_10 exists and holds 1 rows that no move of public.events_2023_10 wrote"* ]]
 	[ "$(psql_on arch archive_db -Atc "SELECT kind FROM public.events_2023_10")" = theirs ]
 	[ "$(relkind events_2023_10)" = r ]
+}
+
+@test "archive move: an archive table with the columns in another order is verified by column name" {
+	psql_on arch archive_db -c "CREATE TABLE cold.m2025 (note text, value numeric, ts timestamptz NOT NULL, id int NOT NULL)"
+	before=$(sums measurements "ts >= '2025-01-01' AND ts < '2026-01-01'")
+	run --separate-stderr archive move measurements_2025 --server archive_server --archive "$A" --remote-table cold.m2025
+	echo "$output $stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"verified: 1217 rows"* ]]
+	[ "$(relkind measurements_2025)" = f ]
+	[ "$(sums measurements "ts >= '2025-01-01' AND ts < '2026-01-01'")" = "$before" ]
+	# and back: the restored table has the archive table's column order
+	run --separate-stderr archive restore measurements_2025 --archive "$A"
+	[ "$status" -eq 0 ]
+	[[ $output == *"verified: 1217 rows"* ]]
+	[ "$(relkind measurements_2025)" = r ]
+	[ "$(sums measurements "ts >= '2025-01-01' AND ts < '2026-01-01'")" = "$before" ]
 }
 
 @test "archive restore brings the rows back equal into a local partition; a rerun has nothing to do" {
@@ -192,27 +283,72 @@ relkind() { psql_on src fdwsrc -At -c "SELECT relkind FROM pg_class WHERE oid = 
 	  FROM pg_index i WHERE indrelid = 'measurements'::regclass ORDER BY 1::text" >"$BATS_TEST_TMPDIR/idx"
 	printf '%s\n' 'measurements_ts_idx|t|2' 'measurements_value_idx|t|2' >"$BATS_TEST_TMPDIR/expected"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/idx"
+	# the partition's own names (the archive table's) and privileges are back
+	psql_on src fdwsrc -Atc "SELECT indexrelid::regclass FROM pg_index WHERE indrelid = 'measurements_2024'::regclass ORDER BY 1::text" >"$BATS_TEST_TMPDIR/names"
+	printf '%s\n' measurements_2024_ts_idx measurements_2024_value_idx >"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/names"
+	[[ $(acl measurements_2024) == "postgres|"*"analyst=r/postgres"*"|note={analyst=w/postgres}" ]]
+	[ "$(psql_on src fdwsrc -Atc "SELECT obj_description('measurements_2024'::regclass, 'pg_class')")" = "the hot 2024 rows" ]
 	run --separate-stderr archive restore measurements_2024 --archive "$A"
 	[ "$status" -eq 0 ]
 	[[ $output == *"restored by an earlier run: nothing to do"* ]]
 }
 
-@test "archive next: the next partitions of the newest one's width, named like it, with its own keys" {
-	run --separate-stderr archive next events --count 2 --dry-run
+@test "archive next: N partitions after the current one, of the newest one's width, named like it, with its own keys; a rerun creates none" {
+	run --separate-stderr archive next events --count 2 --at 2024-12-15 --dry-run
 	[ "$status" -eq 0 ]
 	[[ $output == *"CREATE TABLE \"public\".\"events_2025_01\" PARTITION OF public.events FOR VALUES FROM ('2025-01-01 00:00:00+00') TO ('2025-02-01 00:00:00+00');"* ]]
 	[ -z "$(relkind events_2025_01)" ]
-	run --separate-stderr archive next events --count 2
+	run --separate-stderr archive next events --count 2 --at 2024-12-15
 	[ "$status" -eq 0 ]
 	psql_on src fdwsrc -Atc "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid), (SELECT string_agg(contype::text, '') FROM pg_constraint WHERE conrelid = c.oid)
-	  FROM pg_class c WHERE relname IN ('events_2025_01', 'events_2025_02') ORDER BY 1" >"$BATS_TEST_TMPDIR/out"
+	  FROM pg_class c WHERE relname LIKE 'events_2025%' AND relkind = 'r' ORDER BY 1" >"$BATS_TEST_TMPDIR/out"
 	printf '%s\n' "events_2025_01|FOR VALUES FROM ('2025-01-01 00:00:00+00') TO ('2025-02-01 00:00:00+00')|p" \
 		"events_2025_02|FOR VALUES FROM ('2025-02-01 00:00:00+00') TO ('2025-03-01 00:00:00+00')|p" >"$BATS_TEST_TMPDIR/expected"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out"
+	# a rerun: there are 2 after the current one, nothing to create
+	run --separate-stderr archive next events --count 2 --at 2024-12-15
+	[ "$status" -eq 0 ]
+	[[ $output == "nothing to create: public.events has 2 or more partitions after the one holding 2024-12-15 00:00:00+00" ]]
+	[ "$(psql_on src fdwsrc -Atc "SELECT count(*) FROM pg_class WHERE relname LIKE 'events_2025%' AND relkind = 'r'")" = 2 ]
 	psql_on src fdwsrc -c "INSERT INTO events VALUES (999999, '2025-02-10', 'new', NULL)"
+	# by time, the current partition is the one holding now: those missing
+	# up to it, then one more (yearly partitions)
 	run --separate-stderr archive next measurements
 	[ "$status" -eq 0 ]
-	[ "$(relkind measurements_2026)" = r ]
+	psql_on src fdwsrc -Atc "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname ~ '^measurements_20[0-9]{2}\$' AND relname > 'measurements_2025'" >"$BATS_TEST_TMPDIR/out"
+	psql_on src fdwsrc -Atc "SELECT string_agg('measurements_' || y, ' ' ORDER BY y) FROM generate_series(2026, extract(year FROM now())::int + 1) y" >"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/out"
+	run --separate-stderr archive next measurements
+	[ "$status" -eq 0 ]
+	[[ $output == "nothing to create: "* ]]
+}
+
+@test "archive next by integer key: after the highest key; a failed creation logged, a rerun creates only what is missing" {
+	psql_on src fdwsrc -c "CREATE TABLE ints (id bigint NOT NULL, v text) PARTITION BY RANGE (id)" \
+		-c "CREATE TABLE ints_0 PARTITION OF ints FOR VALUES FROM (0) TO (1000)" \
+		-c "CREATE TABLE ints_1000 PARTITION OF ints FOR VALUES FROM (1000) TO (2000)" \
+		-c "INSERT INTO ints VALUES (1500, 'x')"
+	parts() { psql_on src fdwsrc -Atc "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relname ~ '^ints_[0-9]+\$'"; }
+	run --separate-stderr archive next ints --count 2
+	[ "$status" -eq 0 ]
+	[ "$(parts)" = "ints_0 ints_1000 ints_2000 ints_3000" ]
+	run --separate-stderr archive next ints --count 2
+	[ "$status" -eq 0 ]
+	[[ $output == "nothing to create: public.ints has 2 or more partitions after the one holding 1500" ]]
+	# rows up to 3500: two more; the second cannot be created
+	psql_on src fdwsrc -c "INSERT INTO ints VALUES (3500, 'y')" -c "CREATE TABLE ints_5000 (x int)"
+	run --separate-stderr archive next ints --count 2
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"could not create partition public.ints_5000 of public.ints"* ]]
+	[ "$(parts)" = "ints_0 ints_1000 ints_2000 ints_3000 ints_4000 ints_5000" ]
+	[ "$(log_of public.ints_5000 next)" = 'create:failed:relation "ints_5000" already exists' ]
+	psql_on src fdwsrc -c "DROP TABLE ints_5000"
+	run --separate-stderr archive next ints --count 2
+	[ "$status" -eq 0 ]
+	[ "$(parts)" = "ints_0 ints_1000 ints_2000 ints_3000 ints_4000 ints_5000" ]
+	[ "$(psql_on src fdwsrc -Atc "SELECT relkind FROM pg_class WHERE relname = 'ints_5000' AND relispartition")" = r ]
+	[[ $output == "created public.ints_5000: public.ints FOR VALUES FROM ('5000') TO ('6000')" ]]
 }
 
 @test "archive decommission: refused when the backup does not verify; then backed up, read back, dropped" {
