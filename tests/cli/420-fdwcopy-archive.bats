@@ -90,10 +90,10 @@ log_of() {
 # TMPDIR=DIR: the children of a fdwcopy run started with that TMPDIR, and no
 # one else's (other suites run at the same time).
 leftovers() {
-	local p
-	for p in /proc/[0-9]*; do
-		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "TMPDIR=$1" || continue
-		printf '%s %s\n' "${p#/proc/}" "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+	local f p
+	for f in $(grep -lzxF "TMPDIR=$1" /proc/[0-9]*/environ 2>/dev/null); do
+		p=${f#/proc/} p=${p%/environ}
+		printf '%s %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
 	done
 }
 
@@ -360,6 +360,7 @@ SQL
 	echo "$output $stderr"
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"the backup in $BATS_TEST_TMPDIR/bk1 does not verify: nothing dropped"* ]]
+	[[ $(log_of public.$p decommission) == *$'\nbackup-check:failed:backup file "'*'pre-data.sql" has changed: sha256 '* ]]
 	[ "$(relkind $p)" = f ]
 	n=$(psql_on arch archive_db -Atc "SELECT count(*) FROM public.$p")
 	[ "$n" -gt 0 ]
