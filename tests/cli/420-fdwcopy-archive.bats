@@ -91,10 +91,10 @@ log_of() {
 # one else's (other suites run at the same time).
 leftovers() {
 	local f p
-	for f in $(grep -lzxF "TMPDIR=$1" /proc/[0-9]*/environ 2>/dev/null); do
+	while IFS= read -r f; do
 		p=${f#/proc/} p=${p%/environ}
 		printf '%s %s\n' "$p" "$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline")"
-	done
+	done < <(grep -lzxF "TMPDIR=$1" /proc/[0-9]*/environ 2>/dev/null)
 }
 
 @test "archive status: every partition, local or foreign, its server answering; tsv for scripts" {
@@ -228,7 +228,7 @@ SQL
 		[ "$status" -eq 137 ] || { echo "$step: $status $output"; false; }
 		# nothing of the killed run is left running (its psql holding the
 		# lock, snapshot-hold): its children have its TMPDIR
-		for i in $(seq 1 50); do [ -n "$(leftovers "$t")" ] || break; sleep 0.1; done
+		for _ in $(seq 1 50); do [ -n "$(leftovers "$t")" ] || break; sleep 0.1; done
 		[ -z "$(leftovers "$t")" ] || { echo "left running after $step: $(leftovers "$t")"; false; }
 		# the lock is gone with the killed run: writes are not blocked
 		[ "$(relkind "$p")" = f ] ||
