@@ -201,7 +201,8 @@ SQL
 	[ "$(slots k1)" = "$name" ]
 	# the subscription is the server's: cutover waits while it is disabled
 	psql_on dst k1 -c "ALTER SUBSCRIPTION $name DISABLE"
-	psql_on src k1 -c "INSERT INTO events (k, what) SELECT g % 200, 'late' FROM generate_series(1, 100) g"
+	# ids above the writes' deletes (id = aid % 6000), which go on meanwhile
+	psql_on src k1 -c "INSERT INTO events (id, k, what) SELECT 1000000 + g, g % 200, 'late' FROM generate_series(1, 100) g"
 	fdwcopy cutover --dir "$W" --timeout 60 >"$BATS_TEST_TMPDIR/cut1.log" 2>&1 3>&- &
 	pid=$!
 	for _ in $(seq 100); do grep -q 'waiting for the target' "$BATS_TEST_TMPDIR/cut1.log" && break; sleep 0.1; done
