@@ -30,32 +30,7 @@ setup() {
 }
 
 # staging_map FILE [alice-section-line]: both servers on the target archive.
-staging_map() {
-	cat >"$1" <<MAP
-# the staging environment: everything reads the target archive
-[server:archive_server]
-host = $PGSB_DIR
-port = $TPORT
-dbname = tarchive_db
-
-[server:reporting_srv]
-host = $PGSB_DIR
-port = $TPORT
-dbname = tarchive_db
-fetch_size =
-
-[user-mapping:*@archive_server]
-user = postgres
-password = env:ARCHIVE_PASSWORD
-
-[user-mapping:postgres@reporting_srv]
-password = file:$F/reporting.pw
-
-[user-mapping:alice@reporting_srv]
-${2:-drop = true}
-MAP
-	chmod 600 "$1"
-}
+staging_map() { fdw_map "$1" "$TPORT" tarchive_db env:ARCHIVE_PASSWORD "file:$F/reporting.pw" "${2:-}"; }
 
 # no_secrets FILE: none of the source's or the map's passwords is in FILE.
 no_secrets() {
@@ -90,7 +65,7 @@ no_secrets() {
 	diff -u "$T/expected" "$T/mappings"
 
 	# alice's mapping is commented out, its password masked; no source password survives.
-	grep -qx -- '-- fdw-rewrite: user mapping for "alice" on server "reporting_srv" dropped: drop = true in \[user-mapping:alice@reporting_srv\] (.*staging.map:21)' "$T/out.sql"
+	grep -qx -- '-- fdw-rewrite: user mapping for "alice" on server "reporting_srv" dropped: drop = true in \[user-mapping:alice@reporting_srv\] (.*staging.map:20)' "$T/out.sql"
 	run -1 grep -q -e src-secret-pw -e alice-secret-pw -e rep-secret-pw "$T/out.sql"
 }
 

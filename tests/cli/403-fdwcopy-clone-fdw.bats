@@ -22,29 +22,7 @@ CREATE FOREIGN TABLE sales.remote_summary (k text, v bigint)
   SERVER reporting_srv OPTIONS (schema_name 'public', table_name 'summary');
 SQL
 	export MAP="$BATS_FILE_TMPDIR/staging.map"
-	(umask 077 && cat >"$MAP" <<MAP
-[server:archive_server]
-host = $PGSB_DIR
-port = $(pgsb_port darch)
-dbname = archive_db
-
-[server:reporting_srv]
-host = $PGSB_DIR
-port = $(pgsb_port darch)
-dbname = archive_db
-fetch_size =
-
-[user-mapping:*@archive_server]
-user = postgres
-password = env:STAGING_ARCHIVE_PW
-
-[user-mapping:postgres@reporting_srv]
-password = env:STAGING_ARCHIVE_PW
-
-[user-mapping:alice@reporting_srv]
-drop = true
-MAP
-)
+	fdw_map "$MAP" "$(pgsb_port darch)" archive_db env:STAGING_ARCHIVE_PW env:STAGING_ARCHIVE_PW
 	export STAGING_ARCHIVE_PW=staging-pw
 	S=$(pgsb_conninfo src fdwsrc)
 	export S

@@ -37,31 +37,7 @@ setup() {
 # The map: both servers on dst's tarchive_db; the mappings get target
 # passwords (one from the environment); alice (a role only the source cluster
 # has) is dropped.
-write_map() {
-	cat >"$1" <<MAP
-[server:archive_server]
-host = $PGSB_DIR
-port = $(pgsb_port dst)
-dbname = tarchive_db
-
-[server:reporting_srv]
-host = $PGSB_DIR
-port = $(pgsb_port dst)
-dbname = tarchive_db
-fetch_size =
-
-[user-mapping:*@archive_server]
-user = postgres
-password = env:ARCHIVE_PASSWORD
-
-[user-mapping:postgres@reporting_srv]
-password = tgt-secret-pw
-
-[user-mapping:alice@reporting_srv]
-drop = true
-MAP
-	chmod 600 "$1"
-}
+write_map() { fdw_map "$1" "$(pgsb_port dst)" tarchive_db env:ARCHIVE_PASSWORD tgt-secret-pw; }
 
 # fresh_db NAME: an empty database NAME on dst.
 fresh_db() { psql_on dst -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" 2>/dev/null; }

@@ -22,6 +22,38 @@ INSERT INTO summary VALUES ('$label', 1);
 SQL
 }
 
+# fdw_map FILE PORT DB ARCHIVE_PASSWORD REPORTING_PASSWORD [ALICE_LINE]: a map
+# (fdwcopy-map(5), mode 0600) that points both servers of make_fdw_source at
+# DB on the cluster listening on PORT, drops reporting_srv's fetch_size, and
+# gives the mappings of archive_server (any role) and postgres@reporting_srv
+# these password values (literal, env:NAME or file:PATH); alice's mapping on
+# reporting_srv gets ALICE_LINE (default "drop = true").
+fdw_map() {
+	(umask 077 && cat >"$1" <<MAP
+[server:archive_server]
+host = $PGSB_DIR
+port = $2
+dbname = $3
+
+[server:reporting_srv]
+host = $PGSB_DIR
+port = $2
+dbname = $3
+fetch_size =
+
+[user-mapping:*@archive_server]
+user = postgres
+password = $4
+
+[user-mapping:postgres@reporting_srv]
+password = $5
+
+[user-mapping:alice@reporting_srv]
+${6:-drop = true}
+MAP
+	)
+}
+
 # make_fdw_source CLUSTER DB ARCHIVE_CLUSTER ARCHIVE_DB: the source database.
 make_fdw_source() {
 	local c=$1 db=$2 ac=$3 adb=$4
