@@ -9,7 +9,10 @@ bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
 
 setup_file() {
-	pgsb_start --set wal_level=logical src dst plain
+	pgsb_start --set wal_level=logical --set shared_preload_libraries=pg_stat_statements src dst plain
+	# an audited target: every statement logged, utility statements kept by
+	# pg_stat_statements (no password may reach either)
+	psql_on dst -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" -c "CREATE EXTENSION pg_stat_statements" >/dev/null
 	# a source without logical decoding, for the preflight
 	psql_on plain -c "ALTER SYSTEM SET wal_level = replica" >/dev/null
 	"$REPO_ROOT/scripts/pgsandbox" restart "$PGSB_DIR" plain >/dev/null
@@ -97,6 +100,11 @@ slots() { psql_on src "$1" -Atc "SELECT slot_name FROM pg_replication_slots WHER
 	[[ $output == *"follow: subscription fdwcopy_"*" on the target applies the source's changes since LSN "* ]]
 	[[ $stderr == *"stored in the target's catalog (pg_subscription.subconninfo"* ]]
 	[[ "$output$stderr$(cat "$W/log" "$W/follow.state")" != *Sekr3t* ]]
+	# nor in the target's server log (log_statement = all) or pg_stat_statements
+	grep -q 'statement: CREATE DATABASE b1' "$PGSB_DIR/dst.log"
+	run -1 grep -q Sekr3t "$PGSB_DIR/dst.log"
+	[ "$(psql_on dst -Atc "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%SUBSCRIPTION%'")" = 0 ]
+	[ "$(psql_on dst -Atc "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%Sek' || 'r3t%'")" = 0 ]
 	wait "$PGBENCH_PID"
 	copied=$(awk -F'\t' '$4 == "pgbench_history" { print $13 }' "$W/results")
 	writes b1 3   # and after the clone
@@ -175,6 +183,9 @@ SQL
 	[[ $stderr == *"could not create subscription fdwcopy_"* ]]
 	[[ $stderr == *"dropping its replication slot and publication"* ]]
 	[[ "$output$stderr$(cat "$BATS_TEST_TMPDIR/w/log")" != *Sekr3t* ]]
+	# the failed statement is not in the target's log (log_min_error_statement)
+	grep -q 'statement: CREATE DATABASE fail1' "$PGSB_DIR/dst.log"
+	run -1 grep -q Sekr3t "$PGSB_DIR/dst.log"
 	[ -z "$(leftovers fail1)" ]
 }
 
