@@ -189,6 +189,37 @@ SQL
 	[ -z "$(leftovers fail1)" ]
 }
 
+@test "clone --follow-passfile: the subscription reads the password from the file on the target's server, its conninfo has none" {
+	psql_on src -c "CREATE DATABASE pf"
+	psql_on src pf -c "CREATE TABLE t (id int PRIMARY KEY, v text)" -c "INSERT INTO t SELECT g, 'v' || g FROM generate_series(1, 100) g"
+	psql_on dst -c "CREATE DATABASE pf"
+	# readable by the target server's operating system user only (libpq ignores it otherwise)
+	pf=$PGSB_DIR/subscription.pgpass
+	printf '*:*:pf:mover:Sekr3t-pw\n' >"$pf"
+	chmod 600 "$pf"
+	chown --reference="$PGSB_DIR/dst" "$pf"
+	S="$(pgsb_conninfo src pf) user=mover password=Sekr3t-pw"
+	run --separate-stderr fdwcopy clone --follow --follow-passfile "$pf" --source "$S" --target "$(pgsb_conninfo dst pf)" --dir "$BATS_TEST_TMPDIR/w"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"the subscription reads the password from $pf on the target's server"* ]]
+	[[ $stderr != *"stored in the target's catalog"* ]]
+	ci=$(psql_on dst pf -Atc "SELECT subconninfo FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = 'pf')")
+	[[ $ci == *"passfile='$pf'"* ]]
+	[[ $ci == *"user='mover'"* ]]
+	[[ $ci != *Sekr3t* ]]
+	[[ $ci != *password=* ]]
+	# the subscription connects as mover (scram: the password from the file) and applies
+	psql_on src pf -c "INSERT INTO t VALUES (101, 'late')" -c "UPDATE t SET v = 'changed' WHERE id = 1"
+	for _ in $(seq 100); do [ "$(psql_on dst pf -Atc "SELECT count(*) FROM t WHERE v IN ('late', 'changed')")" = 2 ] && break; sleep 0.1; done
+	[ "$(psql_on dst pf -Atc "SELECT count(*) FROM t WHERE v IN ('late', 'changed')")" = 2 ]
+	[ "$(psql_on src pf -Atc "SELECT usename FROM pg_stat_replication WHERE application_name LIKE 'fdwcopy_%'")" = mover ]
+	# (the work directory keeps no password: the source's is given again)
+	run fdwcopy follow stop --dir "$BATS_TEST_TMPDIR/w" --source "$S"
+	[ "$status" -eq 0 ]
+	[ -z "$(leftovers pf)" ]
+}
+
 @test "kill -9 of the clone, clone --resume --follow, kill -9 of cutover, follow status, cutover: equal" {
 	make_bench k1 2
 	S=$(pgsb_conninfo src k1)
