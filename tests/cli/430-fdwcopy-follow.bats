@@ -87,14 +87,15 @@ slots() { psql_on src "$1" -Atc "SELECT slot_name FROM pg_replication_slots WHER
 	[[ $stderr == *'invalid replication slot name "Bad-Name"'* ]]
 }
 
-@test "clone --follow under writes, then cutover: verify equal, sequences equal, nothing left on either side" {
+@test "clone --follow under writes (the whole clone and 30 s after), then cutover: verify equal, sequences equal, nothing left on either side" {
 	make_bench b1
 	S="$(pgsb_conninfo src b1) user=mover password=Sekr3t-pw"
 	T=$(pgsb_conninfo dst b1)
 	W=$BATS_TEST_TMPDIR/w
-	writes b1 8
+	writes b1 300   # for the whole clone and 30 s after it: stopped below
 	sleep 1
 	run --separate-stderr fdwcopy clone --follow --source "$S" --target "$T" --dir "$W" -j 2
+	cloned=$EPOCHSECONDS
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
 	[[ $output == *"follow: subscription fdwcopy_"*" on the target applies the source's changes since LSN "* ]]
@@ -105,9 +106,7 @@ slots() { psql_on src "$1" -Atc "SELECT slot_name FROM pg_replication_slots WHER
 	run -1 grep -q Sekr3t "$PGSB_DIR/dst.log"
 	[ "$(psql_on dst -Atc "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%SUBSCRIPTION%'")" = 0 ]
 	[ "$(psql_on dst -Atc "SELECT count(*) FROM pg_stat_statements WHERE query LIKE '%Sek' || 'r3t%'")" = 0 ]
-	wait "$PGBENCH_PID"
 	copied=$(awk -F'\t' '$4 == "pgbench_history" { print $13 }' "$W/results")
-	writes b1 3   # and after the clone
 	name=$(sed -n 's/^declare -- FOLLOW_NAME="\(.*\)"$/\1/p' "$W/follow.state")
 	# the publication: the plain tables and the partitioned root
 	run psql_on src b1 -Atc "SELECT tablename FROM pg_publication_tables WHERE pubname = '$name' ORDER BY 1"
@@ -125,7 +124,14 @@ pgbench_tellers" ]
 	[[ $output == *"lag:"*" bytes, "* ]]
 	[[ $output == *"subscription:  enabled, apply worker pid "* ]]
 	[[ $output == *"schema:        equal"* ]]
-	wait "$PGBENCH_PID"
+	# the writes went on for 30 s after the clone (pgbench still running), then stop
+	now=$EPOCHSECONDS
+	[ $((cloned + 30 - now)) -le 0 ] || sleep $((cloned + 30 - now))
+	kill -0 "$PGBENCH_PID"
+	kill "$PGBENCH_PID"
+	wait "$PGBENCH_PID" || true
+	# (a COMMIT pgbench sent before it died still ends on the server)
+	for _ in $(seq 100); do [ "$(psql_on src b1 -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgbench'")" = 0 ] && break; sleep 0.1; done
 	run --separate-stderr fdwcopy cutover --dir "$W" --source "$S" --timeout 60
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
