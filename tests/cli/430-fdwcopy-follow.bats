@@ -87,7 +87,7 @@ slots() { psql_on src "$1" -Atc "SELECT slot_name FROM pg_replication_slots WHER
 	[[ $stderr == *'invalid replication slot name "Bad-Name"'* ]]
 }
 
-@test "clone --follow under writes (the whole clone and 30 s after), then cutover: verify equal, sequences equal, nothing left on either side" {
+@test "clone --follow under writes (the whole clone and 30 s after), cutover refused while they go on, then cutover: verify equal, sequences equal, nothing left on either side" {
 	make_bench b1
 	S="$(pgsb_conninfo src b1) user=mover password=Sekr3t-pw"
 	T=$(pgsb_conninfo dst b1)
@@ -124,6 +124,12 @@ pgbench_tellers" ]
 	[[ $output == *"lag:"*" bytes, "* ]]
 	[[ $output == *"subscription:  enabled, apply worker pid "* ]]
 	[[ $output == *"schema:        equal"* ]]
+	# a cutover while the writes go on refuses, the replication kept
+	run --separate-stderr fdwcopy cutover --dir "$W" --source "$S" --timeout 60
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"writes on the source have not stopped: a transaction changed the followed tables at source LSN "* ]]
+	[ "$(leftovers b1 | wc -l)" = 3 ]
 	# the writes went on for 30 s after the clone (pgbench still running), then stop
 	now=$EPOCHSECONDS
 	[ $((cloned + 30 - now)) -le 0 ] || sleep $((cloned + 30 - now))
@@ -135,6 +141,7 @@ pgbench_tellers" ]
 	run --separate-stderr fdwcopy cutover --dir "$W" --source "$S" --timeout 60
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
+	[[ $output == *"no write to the followed tables since the cutover began (seen after verify;"* ]]
 	[[ $output == *"verify: equal: 6 tables (row counts and checksums), 2 sequences"* ]]
 	[[ $output == *"cutover complete"* ]]
 	# the writes reached the target (pgbench_history grew), sequences equal
