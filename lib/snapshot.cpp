@@ -101,11 +101,12 @@ bool valid_slot_name(const std::string& name) {
     return true;
 }
 
-SlotSnapshot create_slot_snapshot(Connection& conn, const std::string& name) {
+SlotSnapshot create_slot_snapshot(Connection& conn, const std::string& name, bool temporary) {
     if (!valid_slot_name(name)) throw Error("invalid replication slot name \"" + name + "\"");
     // The replication grammar takes the name as an identifier; a valid slot
     // name needs no quoting, quote_ident keeps it exact.
-    std::string cmd = "CREATE_REPLICATION_SLOT " + quote_ident(name) + " LOGICAL pgoutput (SNAPSHOT 'export')";
+    std::string cmd = "CREATE_REPLICATION_SLOT " + quote_ident(name) + (temporary ? " TEMPORARY" : "") +
+                      " LOGICAL pgoutput (SNAPSHOT 'export')";
     Result r(PQexec(conn.get(), cmd.c_str()));
     if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1 || PQnfields(r.get()) < 3)
         throw Error(conn.role() + ": could not create replication slot \"" + name + "\": " +

@@ -55,12 +55,13 @@ struct SlotSnapshot {
 bool valid_slot_name(const std::string& name);
 
 // On conn, a walsender session (replication=database), runs
-// CREATE_REPLICATION_SLOT name LOGICAL pgoutput (SNAPSHOT 'export')
-// (PostgreSQL docs, "Streaming Replication Protocol"): a permanent logical
-// slot whose changes start exactly after the exported snapshot. The snapshot
-// stays valid while conn runs no other command and stays open.
-// Throws Error("source: could not create replication slot "NAME": <message>").
-SlotSnapshot create_slot_snapshot(Connection& conn, const std::string& name);
+// CREATE_REPLICATION_SLOT name [TEMPORARY] LOGICAL pgoutput (SNAPSHOT 'export')
+// (PostgreSQL docs, "Streaming Replication Protocol"): a logical slot whose
+// changes start exactly after the exported snapshot; permanent, or with
+// temporary, dropped by the server when conn ends (however it ends) or on
+// error. The snapshot stays valid while conn runs no other command and stays
+// open. Throws Error("source: could not create replication slot "NAME": <message>").
+SlotSnapshot create_slot_snapshot(Connection& conn, const std::string& name, bool temporary = false);
 
 // Begins a REPEATABLE READ, READ ONLY transaction; with a non-empty snapshot,
 // imports it (SET TRANSACTION SNAPSHOT) so this session sees exactly what the

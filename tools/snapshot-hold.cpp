@@ -21,7 +21,10 @@ int main(int argc, char** argv) {
     cli.options.add_options()(
         "slot", po::value<std::string>(&slot)->value_name("NAME"),
         "export the snapshot of a new logical replication slot NAME (pgoutput) on a\n"
-        "replication connection; a second line gives the slot's consistent LSN");
+        "replication connection; a second line gives the slot's consistent LSN")(
+        "temporary",
+        "with --slot: a temporary slot, dropped by the server when snapshot-hold's\n"
+        "session ends (pg_copy_logical_replication_slot keeps it: same start LSN)");
     add_source_option(cli, &source);
     cli.epilog =
         "Prints the snapshot id (for pg_dump --snapshot, SET TRANSACTION SNAPSHOT and the\n"
@@ -29,12 +32,14 @@ int main(int argc, char** argv) {
         "stdout, then holds the REPEATABLE READ transaction until stdin reaches end of\n"
         "file or SIGTERM/SIGINT/SIGHUP arrives, and exits 0. If the connection is lost it\n"
         "exits 1. With --slot, the slot stays when snapshot-hold exits (drop it with\n"
-        "pg_drop_replication_slot('NAME')); the source needs wal_level = logical.\n";
+        "pg_drop_replication_slot('NAME')) unless --temporary; the source needs\n"
+        "wal_level = logical.\n";
     int rc = cli.parse(argc, argv);
     if (rc >= 0) return rc;
     if (cli.has("slot") && !valid_slot_name(slot))
         return cli.usage_error("invalid replication slot name \"" + slot +
                                "\": use 1 to 63 lower case letters, digits and underscores");
+    if (cli.has("temporary") && !cli.has("slot")) return cli.usage_error("--temporary needs --slot");
     signal(SIGPIPE, SIG_IGN);
     close_inherited_fds();
     try {
@@ -46,7 +51,7 @@ int main(int argc, char** argv) {
             holder = std::make_unique<Connection>(conninfo, "source",
                                                   std::vector<std::pair<std::string, std::string>>{
                                                       {"replication", "database"}});
-            SlotSnapshot s = create_slot_snapshot(*holder, slot);
+            SlotSnapshot s = create_slot_snapshot(*holder, slot, cli.has("temporary"));
             out = s.snapshot + "\n" + s.consistent_point + "\n";
         } else {
             holder = std::make_unique<Connection>(conninfo, "source");

@@ -59,7 +59,7 @@ leftovers() {
 # slots DB: the replication slots of DB on the source.
 slots() { psql_on src "$1" -Atc "SELECT slot_name FROM pg_replication_slots WHERE database = current_database()"; }
 
-@test "snapshot-hold --slot: the slot's exported snapshot and its LSN, the slot kept; a bad name is a usage error" {
+@test "snapshot-hold --slot: the slot's exported snapshot and its LSN, the slot kept; a bad name, --temporary alone are usage errors" {
 	d=$BATS_TEST_TMPDIR
 	psql_on src -c "CREATE DATABASE hold"
 	psql_on src hold -c "CREATE TABLE t (i int PRIMARY KEY)" -c "INSERT INTO t VALUES (1)"
@@ -85,6 +85,9 @@ slots() { psql_on src "$1" -Atc "SELECT slot_name FROM pg_replication_slots WHER
 	[ "$status" -eq 2 ]
 	# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 	[[ $stderr == *'invalid replication slot name "Bad-Name"'* ]]
+	run --separate-stderr snapshot-hold --temporary
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--temporary needs --slot"* ]]
 }
 
 @test "clone --follow under writes (the whole clone and 30 s after), cutover refused while they go on, then cutover: verify equal, sequences equal, nothing left on either side" {
@@ -245,7 +248,20 @@ SQL
 	for _ in $(seq 300); do [ -s "$W/results" ] && break; sleep 0.05; done
 	kill -9 "$pid"
 	wait "$pid" || true
-	[ "$(slots k1 | wc -l)" = 1 ]
+	# the slot it ran in was temporary: gone with snapshot-hold's session
+	for _ in $(seq 100); do [ -z "$(slots k1)" ] && break; sleep 0.1; done
+	[ -z "$(slots k1)" ]
+	# follow status says what is left (once the clone's children, holding its lock, are gone)
+	for _ in $(seq 100); do flock -n "$W/lock" true && break; sleep 0.1; done
+	run --separate-stderr fdwcopy follow status --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"did not finish (killed?): it left publication fdwcopy_"*", no replication slot (nothing retains WAL)"* ]]
+	# follow stop drops it; a resume then starts a new follow
+	run --separate-stderr fdwcopy follow stop --dir "$W"
+	[ "$status" -eq 0 ]
+	[[ $output == *"what the unfinished clone --follow left on the source is dropped"* ]]
+	[ -z "$(leftovers k1)" ]
 	run --separate-stderr fdwcopy clone --resume --follow --dir "$W" --source "$S" --target "$T"
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
@@ -283,6 +299,41 @@ SQL
 	[[ $output == *"verify: equal: 6 tables (row counts and checksums), 2 sequences"* ]]
 	[ -z "$(leftovers k1)" ]
 	[ "$(psql_on dst k1 -Atc "SELECT count(*) FROM events WHERE what = 'late'")" = 100 ]
+}
+
+@test "kill -9 of the clone after its data step: the slot is kept, follow status names it and its WAL, clone --resume goes on from it" {
+	make_bench kd 1
+	S=$(pgsb_conninfo src kd)
+	W=$BATS_TEST_TMPDIR/w
+	fdwcopy clone --follow --source "$S" --target "$(pgsb_conninfo dst kd)" --dir "$W" >"$BATS_TEST_TMPDIR/clone.log" 2>&1 3>&- &
+	pid=$!
+	# killed once the permanent slot is made (post-data, before the subscription)
+	for _ in $(seq 600); do grep -qs '^declare -- FOLLOW_STAGE="slot"$' "$W/follow.state" && break; sleep 0.05; done
+	kill -9 "$pid"
+	wait "$pid" || true
+	grep -q '^declare -- FOLLOW_STAGE="slot"$' "$W/follow.state"
+	name=$(sed -n 's/^declare -- FOLLOW_NAME="\(.*\)"$/\1/p' "$W/follow.state")
+	# the temporary slot goes with snapshot-hold's session, the permanent one stays
+	for _ in $(seq 100); do [ "$(slots kd)" = "$name" ] && break; sleep 0.1; done
+	[ "$(psql_on src kd -Atc "SELECT slot_name || ' ' || temporary FROM pg_replication_slots WHERE database = current_database()")" = "$name false" ]
+	for _ in $(seq 100); do flock -n "$W/lock" true && break; sleep 0.1; done
+	run --separate-stderr fdwcopy follow status --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"did not finish (killed?) after copying the data: replication slot $name retains "*" MB of the source's WAL"* ]]
+	[[ $stderr == *"fdwcopy clone --resume --dir '$W' goes on from the slot"* ]]
+	# a change while nobody follows is in the slot
+	psql_on src kd -c "INSERT INTO events (id, k, what) VALUES (2000000, 7, 'while killed')"
+	run --separate-stderr fdwcopy clone --resume --follow --dir "$W" --source "$S" --target "$(pgsb_conninfo dst kd)"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"follow: going on from replication slot $name (the data was copied in its snapshot)"* ]]
+	[[ $stderr != *"every table is copied again"* ]]
+	for _ in $(seq 100); do [ "$(psql_on dst kd -Atc "SELECT count(*) FROM events WHERE what = 'while killed'")" = 1 ] && break; sleep 0.1; done
+	[ "$(psql_on dst kd -Atc "SELECT count(*) FROM events WHERE what = 'while killed'")" = 1 ]
+	run fdwcopy follow stop --dir "$W"
+	[ "$status" -eq 0 ]
+	[ -z "$(leftovers kd)" ]
 }
 
 @test "follow status warns of schema drift (exit 3); follow stop drops the replication, cutover then refuses" {
