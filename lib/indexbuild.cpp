@@ -10,9 +10,12 @@
 //   3. finish one job, after the table's last build: for each object its
 //             ADD CONSTRAINT ... USING INDEX / CLUSTER ON / REPLICA IDENTITY ...
 //             in one transaction (these take stronger locks, which would wait
-//             for or deadlock with builds still running), then ANALYZE.
-// Drop and finish jobs go to the front of the queue, builds to the back, so
-// tables finish (and their done lines come out) as early as possible.
+//             for or deadlock with builds still running);
+//   4. analyze one job, ANALYZE of the table.
+// Probes, drops and finish jobs go first, so tables finish (and their done
+// lines come out) as early as possible; then builds, largest index first (a
+// longest-first schedule: the longest builds start as early as they can, the
+// short ones fill in at the end); ANALYZE last, in the gaps builds leave.
 #include "indexbuild.h"
 
 #include <poll.h>
@@ -138,7 +141,19 @@ private:
     std::unique_ptr<Connection> src_;  // in the snapshot's transaction until the end
     std::set<IndexName> existing_names_;  // indexes on the target at start
     std::vector<Slot> slots_;
-    std::deque<Job> queue_;
+    // What runs next, in this order: probes, drops and finishing steps
+    // (urgent_: they let a table finish and its done lines out); then index
+    // builds, largest index first (builds_, by the source's index size: the
+    // longest builds start first so that the short ones fill in at the end);
+    // then ANALYZE (analyze_: it never holds up a build, and fills the cores
+    // builds leave idle).
+    std::deque<Job> urgent_;
+    std::multimap<int64_t, Job, std::greater<int64_t>> builds_;
+    std::deque<Job> analyze_;
+    bool eof_ = false;  // every table is in: nothing more will be queued but their steps
+    int tail_builds_ = 0;  // builds given tail workers (for the summary)
+    bool queued() const { return !urgent_.empty() || !builds_.empty() || !analyze_.empty(); }
+    Job next_job();
     std::map<uint32_t, TableState> tables_;  // node-based: pointers stay valid
     PartTracker parts_;
     int failures_ = 0, created_ = 0;
@@ -258,7 +273,7 @@ void Engine::start_table(uint32_t oid, const WorkItem& w) {
     };
     Job j;
     j.push_back(std::move(probe));
-    queue_.push_front(std::move(j));
+    urgent_.push_front(std::move(j));
 }
 
 void Engine::plan_table(TableState& t, const TargetIndexes& existing) {
@@ -288,7 +303,7 @@ void Engine::plan_table(TableState& t, const TargetIndexes& existing) {
         prev(f);
         schedule_builds(*tp);
     };
-    queue_.push_front(std::move(drops));
+    urgent_.push_front(std::move(drops));
 }
 
 void Engine::schedule_builds(TableState& t) {
@@ -316,7 +331,7 @@ void Engine::schedule_builds(TableState& t) {
         };
         Job j;
         j.push_back(std::move(u));
-        queue_.push_back(std::move(j));
+        builds_.emplace(s.def.bytes, std::move(j));  // after those of equal size
     }
     if (t.pending_builds == 0) schedule_finish(t);
 }
@@ -339,17 +354,21 @@ void Engine::schedule_finish(TableState& t) {
         j.push_back(std::move(u));
     }
     const std::string table = quote_qualified(t.schema, t.table);
+    Job a;
     if (o_.analyze)
-        j.push_back(make_unit({"ANALYZE " + table}, false, [this, table](const Failure* f) {
+        a.push_back(make_unit({"ANALYZE " + table}, false, [this, table](const Failure* f) {
             if (f) fail("could not analyze table " + table, *f);
         }));
-    if (j.empty()) return;
-    TableState* tp = &t;
-    j.back().done = [tp, table, prev = j.back().done](const Failure* f) {
-        prev(f);
-        log_verbose("table " + table + " done in " + secs(since(tp->start)));
-    };
-    queue_.push_front(std::move(j));
+    Job& last = a.empty() ? j : a;
+    if (!last.empty()) {
+        TableState* tp = &t;
+        last.back().done = [tp, table, prev = last.back().done](const Failure* f) {
+            prev(f);
+            log_verbose("table " + table + " done in " + secs(since(tp->start)));
+        };
+    }
+    if (!j.empty()) urgent_.push_front(std::move(j));
+    if (!a.empty()) analyze_.push_back(std::move(a));
 }
 
 bool Engine::any_busy() const {
@@ -358,20 +377,44 @@ bool Engine::any_busy() const {
     return false;
 }
 
+Job Engine::next_job() {
+    Job j;
+    if (!urgent_.empty()) {
+        j = std::move(urgent_.front());
+        urgent_.pop_front();
+    } else if (!builds_.empty()) {
+        j = std::move(builds_.begin()->second);
+        builds_.erase(builds_.begin());
+        // The tail: every table is in and no other build waits, so the cores
+        // of the sessions that go idle would have nothing to do while this
+        // build and those running end: give it parallel maintenance workers.
+        if (eof_ && builds_.empty() && o_.tail_workers > o_.parallel_workers) {
+            const std::string w = std::to_string(o_.tail_workers), back = std::to_string(o_.parallel_workers);
+            Unit& u = j.front();
+            u.stmts.insert(u.stmts.begin(), "SET max_parallel_maintenance_workers = " + w);
+            u.stmts.push_back("SET max_parallel_maintenance_workers = " + back);
+            u.cleanup.push_back("SET max_parallel_maintenance_workers = " + back);
+            ++tail_builds_;
+        }
+    } else if (!analyze_.empty()) {
+        j = std::move(analyze_.front());
+        analyze_.pop_front();
+    }
+    return j;
+}
+
 void Engine::dispatch() {
     for (auto& s : slots_) {
-        if (queue_.empty()) return;
+        if (!queued()) return;
         if (s.dead || s.busy()) continue;
-        s.job = std::move(queue_.front());
-        queue_.pop_front();
+        s.job = next_job();
         start_unit(s);
     }
     // No connection left: fail what is queued rather than wait forever.
     bool alive = false;
     for (auto& s : slots_) alive = alive || !s.dead;
-    while (!alive && !queue_.empty()) {
-        Job j = std::move(queue_.front());
-        queue_.pop_front();
+    while (!alive && queued()) {
+        Job j = next_job();
         while (!j.empty()) {
             Unit u = std::move(j.front());
             j.pop_front();
@@ -521,14 +564,13 @@ int Engine::run() {
     log_verbose(std::to_string(existing_names_.size()) + " index(es) already on the target");
 
     std::string buf;
-    bool eof = false;
     std::vector<pollfd> fds;
     std::vector<Slot*> fd_slot;
-    while (!eof || !queue_.empty() || any_busy()) {
+    while (!eof_ || queued() || any_busy()) {
         dispatch();
         fds.clear();
         fd_slot.clear();
-        if (!eof) {
+        if (!eof_) {
             fds.push_back({o_.in_fd, POLLIN, 0});
             fd_slot.push_back(nullptr);
         }
@@ -550,7 +592,7 @@ int Engine::run() {
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) throw Error(std::string("could not read standard input: ") + std::strerror(errno));
                 if (n == 0) {
-                    eof = true;
+                    eof_ = true;
                     if (!buf.empty()) on_line(buf);
                     buf.clear();
                     continue;
@@ -569,6 +611,9 @@ int Engine::run() {
     }
     for (auto& t : parts_.incomplete())
         log_warning("table " + t + " did not arrive complete; its indexes are left to the post-data");
+    if (tail_builds_ > 0)
+        log_verbose(std::to_string(tail_builds_) + " build(s) at the tail with " + std::to_string(o_.tail_workers) +
+                    " parallel maintenance worker(s)");
     log_verbose(std::to_string(created_) + " index(es) and constraint(s) created, " + std::to_string(failures_) +
                 " failure(s), in " + secs(since(t0)));
     return failures_ ? 1 : 0;

@@ -45,6 +45,7 @@ struct IndexBuildOptions {
     bool analyze = true;
     int64_t maintenance_work_mem = int64_t(256) << 20;  // bytes, shared by the jobs
     int parallel_workers = 0;    // max_parallel_maintenance_workers per session
+    int tail_workers = 0;        // ... for the last build, once every table is in (if more)
     int in_fd = 0;               // result lines
     int out_fd = 1;              // done stream
 };

@@ -28,7 +28,9 @@ int main(int argc, char** argv) {
         ("maintenance-work-mem", po::value<std::string>(&mem)->value_name("SIZE"),
          "maintenance_work_mem shared by the N sessions, e.g. 1GB (default: 256MB); a session never gets less than the target's own setting")
         ("parallel-workers", po::value<int>(&o.parallel_workers)->value_name("N"),
-         "max_parallel_maintenance_workers per session (default: 0)");
+         "max_parallel_maintenance_workers per session (default: 0)")
+        ("tail-workers", po::value<int>(&o.tail_workers)->value_name("N"),
+         "max_parallel_maintenance_workers of the last index build, started once every table is in (default: 0)");
     add_source_option(cli, &o.source);
     add_target_option(cli, &o.target);
     cli.epilog =
@@ -41,6 +43,8 @@ int main(int argc, char** argv) {
     if (int rc = cli.check_range("-j/--jobs", jobs, 1, 1024); rc >= 0) return rc;
     if (o.parallel_workers < 0 || o.parallel_workers > 1024)
         return cli.usage_error("--parallel-workers must be between 0 and 1024");
+    if (o.tail_workers < 0 || o.tail_workers > 1024)
+        return cli.usage_error("--tail-workers must be between 0 and 1024");
     try {
         o.maintenance_work_mem = parse_memory_size(mem);
     } catch (const Error& e) {

@@ -143,3 +143,65 @@ mwm_of_builds() {
 	printf '%s\n' 5120 524288 >"$BATS_TEST_TMPDIR/expected"
 	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
 }
+
+# build_order DB [OPTION...]: index-build --jobs 1 -vv into a fresh copy DB;
+# its statements, in the order sent, are in $BATS_TEST_TMPDIR/sent.
+build_order() {
+	local db=$1
+	shift
+	psql_on dst -c "CREATE DATABASE $db TEMPLATE base" >/dev/null
+	index-build -vv "$@" --source "$(pgsb_conninfo src pagila)" --target "$(pgsb_conninfo dst "$db")" \
+		--jobs 1 <"$BATS_FILE_TMPDIR/results" >/dev/null 2>"$BATS_TEST_TMPDIR/err"
+	sed -n 's/.*target: //p' "$BATS_TEST_TMPDIR/err" >"$BATS_TEST_TMPDIR/sent"
+}
+
+@test "builds start largest index first (source size), whatever the table; ANALYZE only once no build waits" {
+	build_order torder
+	# the built indexes' names in build order, numbered
+	sed -n 's/^CREATE \(UNIQUE \)\{0,1\}INDEX \(.*\) ON .*/\2/p' "$BATS_TEST_TMPDIR/sent" |
+		awk '{ print NR "\t" $0 }' >"$BATS_TEST_TMPDIR/names"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/names")" -eq 70 ]
+	# their sizes on the source, in that order: never larger than the one before
+	{
+		echo "CREATE TEMP TABLE o (n int, name text); COPY o FROM STDIN;"
+		cat "$BATS_TEST_TMPDIR/names"
+		printf '\\.\n'
+		echo "SELECT count(DISTINCT o.n), count(*) FILTER (WHERE o.n <> min_n) FROM o
+		        JOIN (SELECT c.relname, c.relpages, min(o2.n) OVER (PARTITION BY c.relname) min_n
+		                FROM pg_class c JOIN o o2 ON o2.name = quote_ident(c.relname) WHERE c.relkind = 'i') s
+		          ON o.name = quote_ident(s.relname);"
+		echo "SELECT string_agg(o.n || ':' || c.relpages, ' ' ORDER BY o.n) FROM o
+		        JOIN pg_class c ON o.name = quote_ident(c.relname) AND c.relkind = 'i';"
+	} | psql_on src pagila -At >"$BATS_TEST_TMPDIR/sizes"
+	cat "$BATS_TEST_TMPDIR/sizes"
+	# every name is one source index
+	[ "$(sed -n 1p "$BATS_TEST_TMPDIR/sizes")" = "70|0" ]
+	sed -n 2p "$BATS_TEST_TMPDIR/sizes" | tr ' ' '\n' | awk -F: 'NR > 1 && $2 > prev { bad++; print "larger after smaller: " $0 } { prev = $2 } END { exit bad > 0 }'
+	# not trivially so: the sizes differ
+	[ "$(sed -n 2p "$BATS_TEST_TMPDIR/sizes" | tr ' ' '\n' | cut -d: -f2 | sort -u | wc -l)" -gt 3 ]
+	# every ANALYZE after the last index build
+	last_build=$(grep -n '^CREATE \(UNIQUE \)\{0,1\}INDEX ' "$BATS_TEST_TMPDIR/sent" | tail -1 | cut -d: -f1)
+	first_analyze=$(grep -n '^ANALYZE ' "$BATS_TEST_TMPDIR/sent" | head -1 | cut -d: -f1)
+	[ "$(grep -c '^ANALYZE ' "$BATS_TEST_TMPDIR/sent")" -ge 20 ]
+	[ "$first_analyze" -gt "$last_build" ]
+}
+
+@test "--tail-workers: the last build, started once the input has ended, gets the parallel workers, and only it" {
+	build_order ttail --tail-workers 3
+	grep -n -e '^SET max_parallel_maintenance_workers' -e '^CREATE \(UNIQUE \)\{0,1\}INDEX ' "$BATS_TEST_TMPDIR/sent" |
+		tail -3 | cut -d: -f2- | sed 's/^CREATE .*/CREATE/' >"$BATS_TEST_TMPDIR/got"
+	printf '%s\n' 'SET max_parallel_maintenance_workers = 3' CREATE 'SET max_parallel_maintenance_workers = 0' \
+		>"$BATS_TEST_TMPDIR/expected"
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/got"
+	[ "$(grep -c '^SET max_parallel_maintenance_workers = 3' "$BATS_TEST_TMPDIR/sent")" -eq 1 ]
+	grep -q 'build(s) at the tail with 3 parallel maintenance worker(s)' "$BATS_TEST_TMPDIR/err"
+	# without it: no SET of the workers at all but the sessions' own
+	build_order ttail0
+	[ "$(grep -c '^SET max_parallel_maintenance_workers = [1-9]' "$BATS_TEST_TMPDIR/sent")" -eq 0 ]
+}
+
+@test "--tail-workers: a bad value is named" {
+	run index-build --tail-workers -1 --source "$(pgsb_conninfo src pagila)" --target "$(pgsb_conninfo dst base)" </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--tail-workers must be between 0 and 1024"* ]]
+}
