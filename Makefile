@@ -129,7 +129,7 @@ demo-archive: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
-	@scripts/bench $(if $(SCALE),--scale $(SCALE)) $(if $(JOBS),--jobs $(JOBS)) $(if $(SCENARIO),--scenario $(SCENARIO))
+	@scripts/bench $(if $(SCALE),--scale $(SCALE)) $(if $(SCALES),--scales $(SCALES)) $(if $(JOBS),--jobs $(JOBS)) $(if $(SCENARIO),--scenario $(SCENARIO))
 
 man:
 	@for m in $(MANPAGES); do man -l -Tutf8 $$m >/dev/null 2>&1 || echo "bad man page: $$m"; done
