@@ -27,6 +27,8 @@
 #include "itemsource.h"
 #include "extconfig.h"
 #include "keyrange.h"
+#include "rowdiff.h"
+#include "tablediff.h"
 #include "log.h"
 #include "quote.h"
 #include "size.h"
@@ -269,32 +271,6 @@ private:
     CopyOptions opt_;
     std::unique_ptr<Connection> src_, tgt_;
     bool same_major_ = false;
-    std::map<std::pair<std::string, std::string>, std::vector<std::string>> merge_cols_;
-
-    // --merge: the columns both sides have (the source's order), neither
-    // dropped nor generated; cached per table for the worker's life.
-    const std::vector<std::string>& merge_columns(const WorkItem& w) {
-        auto key = std::make_pair(w.schema, w.name);
-        auto it = merge_cols_.find(key);
-        if (it != merge_cols_.end()) return it->second;
-        bool binary_ok = false;
-        std::vector<std::string> src = columns(w, &binary_ok), tgt;
-        Result t = tgt_->exec_params(
-            "SELECT a.attname FROM pg_catalog.pg_attribute a "
-            "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
-            "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
-            "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 "
-            " AND c.relkind OPERATOR(pg_catalog.=) 'r' AND a.attnum OPERATOR(pg_catalog.>) 0 "
-            " AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) '' ORDER BY a.attnum",
-            {w.schema, w.name});
-        if (PQntuples(t.get()) == 0) throw Error("target: table \"" + w.schema + "." + w.name + "\" does not exist");
-        for (int i = 0; i < PQntuples(t.get()); ++i) tgt.push_back(PQgetvalue(t.get(), i, 0));
-        std::set<std::string> on_target(tgt.begin(), tgt.end());
-        std::vector<std::string> both;
-        for (auto& c : src)
-            if (on_target.count(c)) both.push_back(c);
-        return merge_cols_[key] = both;
-    }
 
     // --since: "column >= since", since cast to the column's type (an index
     // on the column serves it; a timestamp or date takes the time or the day
@@ -319,24 +295,166 @@ private:
         return quote_ident(opt_.updated_at) + " OPERATOR(pg_catalog.>=) " + quote_literal(opt_.since) + cast;
     }
 
-    // --merge of a key range: the source's rows of the range into a temporary
-    // table on the target, then, in the same target transaction, the target's
-    // rows of the range whose key the source no longer has deleted (--delete)
-    // and the source's rows upserted where they differ; see copy-table(1),
-    // MERGE. One transaction: the range is applied whole or not at all.
+    // --merge of a key range, one target transaction (the range is applied
+    // whole or not at all; see copy-table(1), MERGE). Row by row first
+    // (lib/rowdiff.h): the (key, row hash) lists of the range on both sides,
+    // then only the rows that differ are deleted, read and upserted. When
+    // more than --row-diff-max percent of the range's rows differ (or the
+    // servers cannot list the same way), the whole range is streamed instead.
     ItemResult merge_range(const WorkItem& w) {
         const auto t0 = Clock::now();
         std::vector<std::string> keys = item_keys(w);
         begin_snapshot_transaction(*src_, opt_.snapshot);
         tgt_->exec("BEGIN");
-        // --delete-only: the key columns are all the range needs.
-        const std::vector<std::string>& cols = opt_.delete_only ? keys : merge_columns(w);
+        const MergeTable& mt = merge_table(w, keys);
+        // Deferrable constraints (foreign keys) are checked at COMMIT, when
+        // the whole range is in.
+        tgt_->exec("SET CONSTRAINTS ALL DEFERRED");
+        ItemResult r;
+        r.item = w;
+        r.merged = true;
+        int64_t rows = 0, streamed = 0;
+        RowDiff d;
+        if (row_diff_possible(mt) && row_diff(w, keys, mt, &d)) {
+            ++row_ranges_;
+            if (opt_.del && !d.remove.empty()) {
+                Result x = tgt_->exec("DELETE FROM ONLY " + quote_qualified(w.schema, w.name) + " t WHERE " +
+                                      w.predicate() + " AND " + key_set_condition(keys, mt.tgt_key_types, d.remove));
+                r.deleted = std::strtoll(PQcmdTuples(x.get()), nullptr, 10);
+            }
+            if (!opt_.delete_only && !d.upsert.empty())
+                rows = load_and_upsert(w, keys, mt, key_set_condition(keys, mt.src_key_types, d.upsert), false, t0,
+                                       &streamed, &r);
+        } else {
+            rows = load_and_upsert(w, keys, mt, "", opt_.del, t0, &streamed, &r);
+        }
+        return finish_merge(w, r, rows, streamed, t0);
+    }
+
+    // The columns both sides have and what the row-level diff needs of a
+    // table, cached per table for the worker's life.
+    struct MergeTable {
+        std::vector<std::string> cols;          // both sides have them (the source's order)
+        std::vector<std::string> hash_exprs;    // row_hash_exprs of cols
+        std::vector<std::string> src_key_types, tgt_key_types;  // format_type of the key columns
+    };
+    std::map<std::pair<std::string, std::string>, MergeTable> merge_tables_;
+    int64_t row_ranges_ = 0;
+
+    // Reads the columns (with format_type) of w's table on conn, in attnum order.
+    static std::vector<std::pair<std::string, std::string>> typed_columns(Connection& conn, const WorkItem& w) {
+        Result t = conn.exec_params(
+            "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) a.attrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+            "WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) $2 "
+            " AND c.relkind OPERATOR(pg_catalog.=) 'r' AND a.attnum OPERATOR(pg_catalog.>) 0 "
+            " AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) '' ORDER BY a.attnum",
+            {w.schema, w.name});
+        std::vector<std::pair<std::string, std::string>> out;
+        for (int i = 0; i < PQntuples(t.get()); ++i) out.emplace_back(PQgetvalue(t.get(), i, 0), PQgetvalue(t.get(), i, 1));
+        return out;
+    }
+
+    const MergeTable& merge_table(const WorkItem& w, const std::vector<std::string>& keys) {
+        auto key = std::make_pair(w.schema, w.name);
+        auto it = merge_tables_.find(key);
+        if (it != merge_tables_.end()) return it->second;
+        bool binary_ok = false;
+        std::vector<std::string> src = columns(w, &binary_ok);  // checks the source's table
+        auto st = typed_columns(*src_, w), tt = typed_columns(*tgt_, w);
+        if (tt.empty()) throw Error("target: table \"" + w.schema + "." + w.name + "\" does not exist");
+        std::map<std::string, std::string> stype(st.begin(), st.end()), ttype(tt.begin(), tt.end());
+        MergeTable mt;
+        for (auto& c : src)
+            if (ttype.count(c) && stype.count(c)) mt.cols.push_back(c);
+        for (auto& k : keys) {
+            if (!std::count(mt.cols.begin(), mt.cols.end(), k)) throw Error("key column \"" + k + "\" is not on both sides");
+            mt.src_key_types.push_back(stype[k]);
+            mt.tgt_key_types.push_back(ttype[k]);
+        }
+        mt.hash_exprs = row_hash_exprs(mt.cols, stype, ttype);
+        return merge_tables_[key] = mt;
+    }
+
+    // The row-level diff needs hash_record_extended (14+) on both sides and
+    // one server encoding (the key lists sort the bytes of that encoding);
+    // --since reads the changed rows only, without a diff.
+    bool row_diff_possible(const MergeTable&) const {
+        if (opt_.row_diff_max <= 0 || !opt_.since.empty()) return false;
+        if (src_->server_version() < 140000 || tgt_->server_version() < 140000) return false;
+        const char* se = PQparameterStatus(src_->get(), "server_encoding");
+        const char* te = PQparameterStatus(tgt_->get(), "server_encoding");
+        return se && te && std::string(se) == te;
+    }
+
+    // Lists the range's (key, row hash) pairs on both sides at once and
+    // merges them into *d; false when more than --row-diff-max percent of
+    // the range's rows differ (the whole range is merged instead). The lists
+    // are read in the compare settings (TimeZone UTC, bytea_output hex,
+    // lc_monetary C, local to the transactions), so that both servers give
+    // the same text for the same key and the same hash for the same row.
+    bool row_diff(const WorkItem& w, const std::vector<std::string>& keys, const MergeTable& mt, RowDiff* d) {
+        std::string row;
+        for (size_t i = 0; i < mt.hash_exprs.size(); ++i) row += (i ? ", " : "") + mt.hash_exprs[i];
+        const KeyOrder order = key_order(mt.src_key_types, mt.tgt_key_types);
+        std::string hash = opt_.delete_only ? std::string("0")
+                                            : "pg_catalog.hash_record_extended(ROW(" + row + "), 0)";
+        const std::string sql = "SELECT pg_catalog.set_config('TimeZone', 'UTC', true), "
+                                "pg_catalog.set_config('bytea_output', 'hex', true), "
+                                "pg_catalog.set_config('lc_monetary', 'C', true); "
+                                "COPY (" + row_hash_list_sql(w, keys, hash, order) + ") TO STDOUT";
+        Connection* c[2] = {src_.get(), tgt_.get()};
+        for (auto* x : c)
+            if (!PQsendQuery(x->get(), sql.c_str())) throw Error(x->role() + ": " + result_error(x->get(), nullptr));
+        for (auto* x : c) {
+            // The settings' result, then the COPY's start.
+            Result first(PQgetResult(x->get()));
+            Result copy(PQgetResult(x->get()));
+            if (!first || PQresultStatus(first.get()) != PGRES_TUPLES_OK || !copy ||
+                PQresultStatus(copy.get()) != PGRES_COPY_OUT)
+                throw Error(x->role() + ": " + result_error(x->get(), copy ? copy.get() : first.get()));
+        }
+        CopyOutLines sl(*src_), tl(*tgt_);
+        std::string line;
+        auto reader = [&line](CopyOutLines& l) {
+            return [&l, &line](std::string* k, std::string* h) {
+                if (!l.next(&line)) return false;
+                split_key_hash(line, k, h);
+                return true;
+            };
+        };
+        // Keys kept: up to the share allowed of the range's estimated rows
+        // (at least 1000); past it the lists are only counted.
+        const size_t max_keys = static_cast<size_t>(std::max<int64_t>(1000, w.rows * opt_.row_diff_max / 100 + 1));
+        try {
+            diff_sorted_lists(reader(sl), reader(tl), order, max_keys, d);
+        } catch (...) {
+            // Drop both sessions' COPYs: the caller's cleanup() resets them.
+            src_.reset();
+            tgt_.reset();
+            throw;
+        }
+        const int64_t base = std::max(d->source_rows, d->target_rows);
+        const int64_t counted = d->upsert.size() + (opt_.del ? d->remove.size() : 0);
+        return !d->overflow && counted * 100 <= base * opt_.row_diff_max;
+    }
+
+    // The source's rows of the range (those matching extra, a condition over
+    // alias t, when not empty; only the key columns with --delete-only) into
+    // a temporary table on the target; with delete_missing, the target's
+    // rows of the range whose key is not there deleted (first, so that a key
+    // change, or a unique value moving to another row, does not collide with
+    // the row it replaces); then, unless --delete-only, upserted: INSERT ...
+    // ON CONFLICT (key) DO UPDATE of the rows that differ. Returns the rows
+    // streamed; sets the counts of *r.
+    int64_t load_and_upsert(const WorkItem& w, const std::vector<std::string>& keys, const MergeTable& mt,
+                            const std::string& extra, bool delete_missing, Clock::time_point t0, int64_t* streamed,
+                            ItemResult* r) {
+        const std::vector<std::string>& cols = opt_.delete_only ? keys : mt.cols;
         std::set<std::string> key_set(keys.begin(), keys.end());
-        for (auto& k : keys)
-            if (!std::count(cols.begin(), cols.end(), k))
-                throw Error("key column \"" + k + "\" is not on both sides");
         std::string rel = quote_qualified(w.schema, w.name), pred = w.predicate();
-        std::string list, m_list, t_row, x_row, set, key_list, key_eq;
+        std::string list, t_row, x_row, set, key_list, key_eq;
         for (size_t i = 0; i < cols.size(); ++i) {
             std::string c = quote_ident(cols[i]);
             list += (i ? ", " : "") + c;
@@ -349,32 +467,23 @@ private:
             key_list += (i ? ", " : "") + k;
             key_eq += (i ? " AND m." : "m.") + k + " OPERATOR(pg_catalog.=) t." + k;
         }
-        // Deferrable constraints (foreign keys) are checked at COMMIT, when
-        // the whole range is in.
-        tgt_->exec("SET CONSTRAINTS ALL DEFERRED");
         tgt_->exec("CREATE TEMPORARY TABLE pg_temp.fdwcopy_merge ON COMMIT DROP AS SELECT " + list + " FROM ONLY " +
                    rel + " WITH NO DATA");
         // --since: the rows changed since then only.
         std::string src_pred = pred;
         if (!opt_.since.empty()) src_pred += " AND " + since_predicate(w);
-        int64_t streamed = 0;
+        if (!extra.empty()) src_pred += " AND " + extra;
         int64_t rows = stream(w, "COPY pg_temp.fdwcopy_merge (" + list + ") FROM STDIN",
-                              "COPY (SELECT " + list + " FROM ONLY " + rel + " WHERE " + src_pred + ") TO STDOUT",
-                              t0, &streamed);
-        ItemResult r;
-        r.item = w;
-        r.merged = true;
-        if (opt_.del) {
-            // First, so that a key change (or a unique value moving to
-            // another row) does not collide with the row it replaces.
-            r.deleted = std::strtoll(
+                              "COPY (SELECT " + list + " FROM ONLY " + rel + " t WHERE " + src_pred + ") TO STDOUT",
+                              t0, streamed);
+        if (delete_missing)
+            r->deleted = std::strtoll(
                 tgt_->scalar("WITH d AS (DELETE FROM ONLY " + rel + " t WHERE " + pred +
                              " AND NOT EXISTS (SELECT FROM pg_temp.fdwcopy_merge m WHERE " + key_eq +
                              ") RETURNING 1) SELECT pg_catalog.count(*) FROM d")
                     .c_str(),
                 nullptr, 10);
-        }
-        if (opt_.delete_only) return finish_merge(w, r, rows, streamed, t0);
+        if (opt_.delete_only) return rows;
         // Rows compare by their text, as table-diff hashes them: types
         // without an equality operator (json, point, xml) compare too.
         std::string action = set.empty() ? "DO NOTHING"
@@ -387,9 +496,9 @@ private:
                               " RETURNING t.xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid AS inserted) "
                               "SELECT pg_catalog.count(*) FILTER (WHERE inserted), "
                               "pg_catalog.count(*) FILTER (WHERE NOT inserted) FROM u");
-        r.inserted = std::strtoll(PQgetvalue(u.get(), 0, 0), nullptr, 10);
-        r.updated = std::strtoll(PQgetvalue(u.get(), 0, 1), nullptr, 10);
-        return finish_merge(w, r, rows, streamed, t0);
+        r->inserted = std::strtoll(PQgetvalue(u.get(), 0, 0), nullptr, 10);
+        r->updated = std::strtoll(PQgetvalue(u.get(), 0, 1), nullptr, 10);
+        return rows;
     }
 
     // Commits a merged range (the target first) and completes its result.

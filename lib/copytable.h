@@ -34,6 +34,10 @@ struct CopyOptions {
                                         // whose key the source does not have
     bool delete_only = false;           // with del: only that (the source's keys are read,
                                         // no row is upserted)
+    int row_diff_max = 10;              // with merge: a range is compared row by row (key and
+                                        // row hash lists, lib/rowdiff.h) and only its differing
+                                        // rows merged while at most this percent of its rows
+                                        // differ; above, the whole range is merged (0: always)
     std::string since, updated_at;      // with merge, both set: only the source's rows of a range
                                         // with updated_at >= since (a timestamptz) are merged
                                         // (fdwcopy sync --since); no item is copied whole

@@ -202,6 +202,18 @@ bool hashed_as_is(const std::string& type) {
     return std::regex_match(type, kTypes);
 }
 
+std::vector<std::string> row_hash_exprs(const std::vector<std::string>& names,
+                                        const std::map<std::string, std::string>& stype,
+                                        const std::map<std::string, std::string>& ttype) {
+    std::vector<std::string> exprs;
+    for (auto& c : names) {
+        auto s = stype.find(c), t = ttype.find(c);
+        bool as_is = s != stype.end() && t != ttype.end() && s->second == t->second && hashed_as_is(s->second);
+        exprs.push_back("t." + quote_ident(c) + (as_is ? "" : "::pg_catalog.text"));
+    }
+    return exprs;
+}
+
 std::string row_hash_sql(const WorkItem& w, const std::vector<std::string>& exprs) {
     std::string row;
     for (size_t i = 0; i < exprs.size(); ++i) row += (i ? ", " : "") + exprs[i];
@@ -274,10 +286,7 @@ int run_table_diff(const std::string& source, const std::string& target, const s
             }
             TableCols& tcols = cols[{w.schema, w.name}];
             tcols.names = common_columns(sc, tc, &only_s, &only_t);
-            if (fast && !tcols.names.empty())
-                for (auto& c : tcols.names)
-                    tcols.exprs.push_back("t." + quote_ident(c) +
-                                          (stype[c] == ttype[c] && hashed_as_is(stype[c]) ? "" : "::pg_catalog.text"));
+            if (fast && !tcols.names.empty()) tcols.exprs = row_hash_exprs(tcols.names, stype, ttype);
             auto say = [&](const std::vector<std::string>& c, const char* side) {
                 if (c.empty()) return;
                 std::string names;

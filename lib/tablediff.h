@@ -46,6 +46,14 @@ std::vector<std::string> common_columns(const std::vector<std::string>& source, 
 // (equal values with different text, 1.0 and 1.00), nor enums (hashed by oid).
 bool hashed_as_is(const std::string& type);
 
+// The row expressions of the fast hash over alias t, one per column of
+// names: t."c" when the column has the same type on both sides (stype,
+// ttype: format_type text by name) and that type is hashed_as_is, else
+// t."c"::pg_catalog.text. table-diff and copy-table --merge hash rows alike.
+std::vector<std::string> row_hash_exprs(const std::vector<std::string>& names,
+                                        const std::map<std::string, std::string>& stype,
+                                        const std::map<std::string, std::string>& ttype);
+
 // The fast query of one side's row count and row hash of table item w (whole
 // or a key range): count(*) and the sum (numeric) of
 // hash_record_extended(ROW(exprs), 0) over FROM ONLY the table t with w's

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
          "where they differ, in one transaction per range; whole tables are copied whole")
         ("delete", "with --merge: also delete the target's rows of a range whose key the source lacks")
         ("delete-only", "with --merge: only delete those rows (only the source's keys are read; no upsert)")
+        ("row-diff-max", po::value<int>(&opt.row_diff_max)->value_name("PCT"),
+         "with --merge: compare a range's rows by key and row hash and merge only those that "
+         "differ while at most PCT percent of them do; above, merge the whole range (0: always "
+         "whole; default: 10)")
         ("since", po::value<std::string>(&opt.since)->value_name("TIMESTAMP"),
          "with --merge: only the source's rows of a range whose --updated-at column is at or after "
          "TIMESTAMP (incremental sync)")
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
         return cli.usage_error(e.what());
     }
     if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
+    if ((rc = cli.check_range("--row-diff-max", opt.row_diff_max, 0, 100)) >= 0) return rc;
     opt.keep_going = cli.vm.count("keep-going") > 0;
     opt.merge = cli.has("merge");
     opt.disable_triggers = cli.has("disable-triggers");

@@ -188,6 +188,43 @@ SQL
 	fdwcopy verify --source "$S" --target "$T" >/dev/null
 }
 
+@test "copy-table --merge: a range is compared row by row and only its differing rows move; --row-diff-max 0 moves it whole" {
+	drift
+	psql_on dst -c "DROP DATABASE IF EXISTS t2" -c "CREATE DATABASE t2 TEMPLATE t"
+	T2=$(pgsb_conninfo dst t2)
+	table-list --by-key --include-table t_int --include-table t_text --include-table t_uuid --include-table t_comp \
+		--include-table t_nokey >"$BATS_TEST_TMPDIR/chunks"
+	# one range per table (integer, text, uuid and composite keys), not cut, and the table without a key
+	table-diff --min-chunk-rows 10000 <"$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/diff" 2>/dev/null
+	[ "$(grep -c $'^table\t' "$BATS_TEST_TMPDIR/diff")" -eq 5 ]
+	copy-table --merge --delete <"$BATS_TEST_TMPDIR/diff" >"$BATS_TEST_TMPDIR/rows"
+	copy-table --merge --delete --row-diff-max 0 --target "$T2" <"$BATS_TEST_TMPDIR/diff" >"$BATS_TEST_TMPDIR/whole"
+	fdwcopy verify --source "$S" --target "$T" >/dev/null
+	fdwcopy verify --source "$S" --target "$T2" >/dev/null
+	for f in rows whole; do
+		r="$BATS_TEST_TMPDIR/$f"
+		[ "$(results_sum "$r" t_int 16)" -eq 3 ] && [ "$(results_sum "$r" t_int 17)" -eq 4 ] &&
+			[ "$(results_sum "$r" t_int 18)" -eq 3 ]
+		[ "$(results_sum "$r" t_text 16)" -eq 1 ] && [ "$(results_sum "$r" t_text 17)" -eq 1 ] &&
+			[ "$(results_sum "$r" t_text 18)" -eq 1 ]
+		[ "$(results_sum "$r" t_comp 16)" -eq 1 ] && [ "$(results_sum "$r" t_comp 17)" -eq 1 ] &&
+			[ "$(results_sum "$r" t_comp 18)" -eq 2 ]
+	done
+	# Rows read from the source and streamed (result column 13): only the 7
+	# inserted or updated rows of t_int's 3000, 2 of each other table's; the
+	# whole range with --row-diff-max 0.
+	[ "$(results_sum "$BATS_TEST_TMPDIR/rows" t_int 13)" -eq 7 ]
+	[ "$(results_sum "$BATS_TEST_TMPDIR/rows" t_text 13)" -eq 2 ]
+	[ "$(results_sum "$BATS_TEST_TMPDIR/rows" t_uuid 13)" -eq 2 ]
+	[ "$(results_sum "$BATS_TEST_TMPDIR/rows" t_comp 13)" -eq 2 ]
+	[ "$(results_sum "$BATS_TEST_TMPDIR/whole" t_int 13)" -eq 3000 ]
+	# An equal range: nothing read, nothing written (the table without a key is copied whole again).
+	copy-table --merge --delete <"$BATS_TEST_TMPDIR/diff" >"$BATS_TEST_TMPDIR/again"
+	[ "$(awk -F'\t' '$1 == "table" && $9 != "-" { s += $13 + $16 + $17 + $18 } END { print s + 0 }' "$BATS_TEST_TMPDIR/again")" -eq 0 ]
+	run -2 copy-table --merge --row-diff-max 101 </dev/null
+	psql_on dst -c "DROP DATABASE t2"
+}
+
 @test "table-list --by-key: integer, text, uuid and composite keys; ranges cover each row once" {
 	table-list --by-key --chunk-rows 100 >"$BATS_TEST_TMPDIR/chunks"
 	for t in t_int t_text t_uuid t_comp; do
