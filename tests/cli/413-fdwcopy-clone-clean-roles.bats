@@ -2,7 +2,12 @@
 # fdwcopy clone --clean over an older copy (changed rows, a changed table
 # definition) ends equal under verify; an object of the target outside the
 # copy that depends on a copied one makes the whole clean roll back, the
-# target unchanged and the reason shown.
+# target unchanged and the reason shown. The database's settings (also per
+# role), comment and privileges are copied under the target's name (not with
+# --no-database-properties), and verify compares them. --roles creates the
+# roles the copy needs that the target lacks (pg_dumpall --roles-only), their
+# password hashes nowhere in the output or the work directory;
+# --no-role-passwords for a source role that cannot read pg_authid.
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
@@ -24,8 +29,36 @@ CREATE MATERIALIZED VIEW app.totals AS SELECT customer, sum(amount) AS s FROM ap
 CREATE FUNCTION app.total(int) RETURNS numeric LANGUAGE sql STABLE AS 'SELECT sum(amount) FROM app.orders WHERE customer = $1';
 COMMENT ON TABLE app.orders IS 'the orders';
 SQL
+	# the database's properties; the role "reader" is on both clusters
+	for c in src dst; do psql_on "$c" -c "CREATE ROLE reader"; done
+	psql_on src shop <<'SQL'
+ALTER DATABASE shop SET search_path TO app, "$user", public;
+ALTER DATABASE shop SET work_mem = '8MB';
+ALTER ROLE reader IN DATABASE shop SET statement_timeout = '5s';
+COMMENT ON DATABASE shop IS 'the shop
+and its orders';
+REVOKE CONNECT, TEMPORARY ON DATABASE shop FROM PUBLIC;
+GRANT CONNECT ON DATABASE shop TO reader;
+SQL
+	# roles only the source cluster has: the owner (with a password) and a
+	# grantee of the tables of "rl", and a role that can read the tables but not
+	# pg_authid
+	psql_on src <<'SQL'
+CREATE ROLE rl_owner LOGIN PASSWORD 'rl-owner-pw-PLUGH-secret';
+CREATE ROLE rl_reader;
+GRANT rl_reader TO rl_owner;
+CREATE ROLE cloner LOGIN;
+CREATE DATABASE rl;
+SQL
+	psql_on src rl <<'SQL'
+CREATE TABLE items (id int PRIMARY KEY, name text);
+INSERT INTO items SELECT g, 'i' || g FROM generate_series(1, 100) g;
+ALTER TABLE items OWNER TO rl_owner;
+GRANT SELECT ON items TO rl_reader, cloner;
+SQL
 	S=$(pgsb_conninfo src shop)
-	export S
+	R=$(pgsb_conninfo src rl)
+	export S R
 }
 
 teardown_file() { pgsb_stop; }
@@ -102,4 +135,117 @@ SQL
 	run --separate-stderr fdwcopy clone --clean --data-only --source "$S" --target "$(pgsb_conninfo dst postgres)"
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"options --data-only and --clean cannot be used together"* ]]
+}
+
+@test "clone copies the database's settings, comment and privileges under the target's name; verify compares them" {
+	psql_on dst -c "CREATE DATABASE props"
+	run --separate-stderr fdwcopy clone --verify --source "$S" --target "$(pgsb_conninfo dst props)"
+	[ "$status" -eq 0 ]
+	[[ $output == *"database properties copied to the target database (settings: 3, privileges: 1, comment: yes)"* ]]
+	[[ $output == *"verify: equal: database properties (settings: 3, privileges: 1, comment: yes)"* ]]
+	# shellcheck disable=SC2016 # "$user" is search_path's, not the shell's
+	[ "$(psql_on dst -Atc "SELECT array_to_string(setconfig, '|') FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+	                        WHERE d.datname = 'props' AND setrole = 0")" = 'search_path=app, "$user", public|work_mem=8MB' ]
+	[ "$(psql_on dst -Atc "SELECT array_to_string(setconfig, '|') FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+	                        WHERE d.datname = 'props' AND setrole = 'reader'::regrole")" = 'statement_timeout=5s' ]
+	[ "$(psql_on dst -Atc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'props'")" = "the shop
+and its orders" ]
+	psql_on dst -c "CREATE ROLE nobody"
+	[ "$(psql_on dst -Atc "SELECT has_database_privilege('reader', 'props', 'CONNECT'), has_database_privilege('nobody', 'props', 'CONNECT'),
+	                             has_database_privilege('nobody', 'props', 'TEMPORARY')")" = "t|f|f" ]
+	# in effect for a new session on the target database
+	[ "$(psql_on dst props -Atc "SHOW work_mem")" = 8MB ]
+}
+
+@test "clone --no-database-properties leaves them out; verify without it names each difference" {
+	psql_on dst -c "CREATE DATABASE noprops"
+	T=$(pgsb_conninfo dst noprops)
+	run --separate-stderr fdwcopy clone --no-database-properties --verify --source "$S" --target "$T"
+	[ "$status" -eq 0 ]
+	[[ $output != *"database properties"* ]]
+	[[ $output == *"verify: equal: "* ]]
+	[ "$(psql_on dst -Atc "SELECT count(*) FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = 'noprops'")" = 0 ]
+	[ "$(psql_on dst -Atc "SELECT shobj_description(oid, 'pg_database') IS NULL FROM pg_database WHERE datname = 'noprops'")" = t ]
+	run --separate-stderr fdwcopy verify --source "$S" --target "$T"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"verify: source and target differ (0 data mismatches, 7 database properties, 0 schema lines)"* ]]
+	[[ $output == *"setting work_mem"*"'8MB'"*"none"* ]]
+	[[ $output == *"setting statement_timeout of role reader"* ]]
+	[[ $output == *"privilege CONNECT to PUBLIC"*"none"*"granted"* ]]
+	[[ $output == *"comment"*"the shop and its orders"*"none"* ]]
+}
+
+@test "clone --roles creates the owner and grantee roles the target lacks; without it the clone fails, nothing written" {
+	psql_on dst -c "CREATE DATABASE r1"
+	T=$(pgsb_conninfo dst r1)
+	run --separate-stderr fdwcopy clone --source "$R" --target "$T"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'ERROR:  role "rl_owner" does not exist'* ]]
+	[[ $stderr == *"fdwcopy: hint: the target lacks a role of the source: create it first, let fdwcopy clone create the roles the copy needs (--roles)"* ]]
+	[ "$(psql_on dst r1 -Atc "SELECT to_regclass('items') IS NULL")" = t ]
+	run --separate-stderr fdwcopy clone --roles --verify --dir "$BATS_TEST_TMPDIR/work" --source "$R" --target "$T"
+	[ "$status" -eq 0 ]
+	[[ $output == *"roles: 3 of the 3 roles the copy needs are created (pg_dumpall --roles-only): cloner rl_owner rl_reader"* ]]
+	[[ $output == *"verify: equal: "* ]]
+	[ "$(psql_on dst r1 -Atc "SELECT tableowner FROM pg_tables WHERE tablename = 'items'")" = rl_owner ]
+	[ "$(psql_on dst -Atc "SELECT pg_has_role('rl_owner', 'rl_reader', 'MEMBER'), rolcanlogin FROM pg_roles WHERE rolname = 'rl_owner'")" = "t|t" ]
+	# the password hash is the source's, and nowhere in what fdwcopy printed or kept
+	hash=$(psql_on src -Atc "SELECT rolpassword FROM pg_authid WHERE rolname = 'rl_owner'")
+	[[ $hash == SCRAM-SHA-256* ]]
+	[ "$(psql_on dst -Atc "SELECT rolpassword FROM pg_authid WHERE rolname = 'rl_owner'")" = "$hash" ]
+	[[ $output != *"$hash"* && $stderr != *"$hash"* ]]
+	run grep -rlF "${hash#SCRAM-SHA-256}" "$BATS_TEST_TMPDIR/work"
+	[ "$status" -eq 1 ]
+	# roles the target has are left as they are
+	psql_on dst -c "ALTER ROLE rl_owner CONNECTION LIMIT 7"
+	psql_on dst -c "CREATE DATABASE r2"
+	run --separate-stderr fdwcopy clone --roles --source "$R" --target "$(pgsb_conninfo dst r2)"
+	[ "$status" -eq 0 ]
+	[[ $output == *"roles: the target has all 3 roles the copy needs"* ]]
+	[ "$(psql_on dst -Atc "SELECT rolconnlimit FROM pg_roles WHERE rolname = 'rl_owner'")" = 7 ]
+}
+
+@test "clone --roles from a source role that cannot read pg_authid: refused before anything is written; --no-role-passwords works" {
+	psql_on dst -c "CREATE DATABASE r3"
+	T=$(pgsb_conninfo dst r3)
+	# (the roles made by the test before go, with the databases they own objects in)
+	psql_on dst -c "DROP DATABASE IF EXISTS r1" -c "DROP DATABASE IF EXISTS r2" -c "DROP ROLE IF EXISTS rl_owner" -c "DROP ROLE IF EXISTS rl_reader"
+	run --separate-stderr fdwcopy clone --roles --source "$R user=cloner" --target "$T"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"--roles: the source role cannot read pg_authid, where pg_dumpall reads the roles' passwords; nothing was written"* ]]
+	[[ $stderr == *"--no-role-passwords"* ]]
+	[ "$(psql_on dst r3 -Atc "SELECT to_regclass('items') IS NULL")" = t ]
+	run --separate-stderr fdwcopy clone --roles --no-role-passwords --verify --source "$R user=cloner" --target "$T"
+	[ "$status" -eq 0 ]
+	[[ $output == *"(pg_dumpall --roles-only --no-role-passwords)"* ]]
+	[[ $output == *"verify: equal: "* ]]
+	[ "$(psql_on dst -Atc "SELECT rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname = 'rl_owner'")" = "t|t" ]
+}
+
+@test "clone: --no-role-passwords needs --roles; --roles with --data-only is a usage error" {
+	run --separate-stderr fdwcopy clone --no-role-passwords --source "$R" --target "$(pgsb_conninfo dst postgres)"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"option --no-role-passwords needs --roles"* ]]
+	run --separate-stderr fdwcopy clone --roles --data-only --source "$R" --target "$(pgsb_conninfo dst postgres)"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"options --data-only and --roles cannot be used together"* ]]
+}
+
+@test "dump + restore carry the database's properties to the target database; not with restore --no-database-properties" {
+	run --separate-stderr fdwcopy dump -q --source "$S" --dir "$BATS_TEST_TMPDIR/bk"
+	[ "$status" -eq 0 ]
+	grep -q '^file	[0-9a-f]*	[0-9]*	database-properties.tsv$' "$BATS_TEST_TMPDIR/bk/MANIFEST"
+	psql_on dst -c "CREATE DATABASE restored" -c "CREATE DATABASE restored_bare"
+	run --separate-stderr fdwcopy restore --dir "$BATS_TEST_TMPDIR/bk" --target "$(pgsb_conninfo dst restored)"
+	[ "$status" -eq 0 ]
+	[[ $output == *"database properties copied to the target database (settings: 3, privileges: 1, comment: yes)"* ]]
+	[ "$(psql_on dst restored -Atc "SHOW work_mem")" = 8MB ]
+	[ "$(psql_on dst -Atc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'restored'")" = "the shop
+and its orders" ]
+	run --separate-stderr fdwcopy verify --source "$S" --target "$(pgsb_conninfo dst restored)"
+	[ "$status" -eq 0 ]
+	run --separate-stderr fdwcopy restore --no-database-properties --dir "$BATS_TEST_TMPDIR/bk" --target "$(pgsb_conninfo dst restored_bare)"
+	[ "$status" -eq 0 ]
+	[[ $output != *"database properties"* ]]
+	[ "$(psql_on dst restored_bare -Atc "SHOW work_mem")" = 4MB ]
 }
