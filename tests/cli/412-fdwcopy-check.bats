@@ -5,7 +5,8 @@
 # --no-owner / --no-acl), an extension the target role cannot create, an
 # unmapped server or user mapping, a user mapping's role moved by the map to a
 # role the target lacks, a pg_dump or target older than the source, a work
-# directory that is not one; several problems in one run, counted; clone
+# directory that is not one; with --roles, the roles clone --roles creates
+# are none, but what creating them needs is; several problems in one run, counted; clone
 # refuses with the same list and writes nothing.
 
 bats_require_minimum_version 1.5.0
@@ -140,6 +141,43 @@ problems() { sed -n 's/^fdwcopy [a-z]*: problem: //p' <<<"$stderr"; }
 	run --separate-stderr fdwcopy check -q --no-comments --fdw-map "$MAP" --source "$S" --target "$APP"
 	[ "$status" -eq 1 ]
 	[[ $(problems) == 'role "postgres" cannot own the copied objects: the target role "app" is not a member of it: owner of '* ]]
+}
+
+@test "check --roles: the roles clone --roles creates are no problem, a role only the map names is; what creating them needs" {
+	fresh_db c8
+	run --separate-stderr fdwcopy check --roles --fdw-map keep --source "$R" --target "$(pgsb_conninfo dst c8)"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	[ -z "$(problems)" ]
+	# (without --roles both are problems: the test above)
+	# a user mapping the map moves to a role the source lacks: --roles cannot create it
+	(umask 077 && sed 's/^drop = true$/role = nobody_here/' "$MAP" >"$T/moved.map")
+	run --separate-stderr fdwcopy check --roles --fdw-map "$T/moved.map" --source "$S" --target "$(pgsb_conninfo dst c8)"
+	[ "$status" -eq 1 ]
+	[ "$(problems)" = 'role "nobody_here" does not exist on the target: user mapping on server "reporting_srv"' ]
+	# a source role that cannot read pg_authid (the roles' passwords)
+	psql_on src -c "DO \$\$BEGIN CREATE ROLE lurker LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END\$\$"
+	run --separate-stderr fdwcopy check --roles --fdw-map keep --source "$R user=lurker" --target "$(pgsb_conninfo dst c8)"
+	[ "$status" -eq 1 ]
+	[ "$(problems)" = "--roles: the source role cannot read pg_authid, where pg_dumpall reads the roles' passwords" ]
+	[[ $stderr == *"hint: pass --no-role-passwords"* ]]
+	run --separate-stderr fdwcopy check -q --roles --no-role-passwords --fdw-map keep --source "$R user=lurker" --target "$(pgsb_conninfo dst c8)"
+	[ "$status" -eq 0 ]
+	# a target role that cannot create roles, nor own what a created role owns
+	psql_on dst -c "DO \$\$BEGIN CREATE ROLE app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END\$\$" \
+		-c "ALTER DATABASE c8 OWNER TO app"
+	APP=$(pgsb_conninfo dst c8)
+	run --separate-stderr fdwcopy check --roles --exclude-extension postgres_fdw --fdw-map keep --source "$R" --target "${APP/user=postgres/user=app}"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 1 ]
+	printf '%s\n' '--roles: the target role "app" cannot create the 2 roles the target lacks (it has neither CREATEROLE nor SUPERUSER)' \
+		'role "ghost_owner" is created by --roles, but cannot own the copied objects: the target role "app" is not a superuser: owner of table app.t' \
+		'role "postgres" cannot own the copied objects: the target role "app" is not a member of it: owner of schema app and 2 more' >"$T/expected"
+	diff -u "$T/expected" <(problems)
+	run --separate-stderr fdwcopy check --roles --data-only --source "$R" --target "$APP"
+	[ "$status" -eq 2 ]
+	run --separate-stderr fdwcopy check --no-role-passwords --source "$R" --target "$APP"
+	[ "$status" -eq 2 ]
 }
 
 @test "check: unmapped servers, an uncovered user mapping, and a mapping moved to a role the target lacks" {

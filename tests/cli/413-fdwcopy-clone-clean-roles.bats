@@ -175,14 +175,18 @@ and its orders" ]
 	[[ $output == *"comment"*"the shop and its orders"*"none"* ]]
 }
 
-@test "clone --roles creates the owner and grantee roles the target lacks; without it the clone fails, nothing written" {
+@test "clone --roles creates the owner and grantee roles the target lacks; without it the checks refuse, nothing written" {
 	psql_on dst -c "CREATE DATABASE r1"
 	T=$(pgsb_conninfo dst r1)
 	run --separate-stderr fdwcopy clone --source "$R" --target "$T"
 	[ "$status" -eq 1 ]
-	[[ $stderr == *'ERROR:  role "rl_owner" does not exist'* ]]
-	[[ $stderr == *"fdwcopy: hint: the target lacks a role of the source: create it first, let fdwcopy clone create the roles the copy needs (--roles)"* ]]
+	[[ $stderr == *'fdwcopy clone: problem: role "rl_owner" does not exist on the target: owner of table public.items'* ]]
+	[[ $stderr == *'fdwcopy clone: problem: role "rl_reader" does not exist on the target: privileges on table public.items'* ]]
+	[[ $stderr == *"fdwcopy: hint: create the roles on the target first (--roles, "* ]]
 	[ "$(psql_on dst r1 -Atc "SELECT to_regclass('items') IS NULL")" = t ]
+	# fdwcopy check --roles agrees with the clone that follows
+	run --separate-stderr fdwcopy check -q --roles --source "$R" --target "$T"
+	[ "$status" -eq 0 ]
 	run --separate-stderr fdwcopy clone --roles --verify --dir "$BATS_TEST_TMPDIR/work" --source "$R" --target "$T"
 	[ "$status" -eq 0 ]
 	[[ $output == *"roles: 3 of the 3 roles the copy needs are created (pg_dumpall --roles-only): cloner rl_owner rl_reader"* ]]
@@ -212,8 +216,9 @@ and its orders" ]
 	psql_on dst -c "DROP DATABASE IF EXISTS r1" -c "DROP DATABASE IF EXISTS r2" -c "DROP ROLE IF EXISTS rl_owner" -c "DROP ROLE IF EXISTS rl_reader"
 	run --separate-stderr fdwcopy clone --roles --source "$R user=cloner" --target "$T"
 	[ "$status" -eq 1 ]
-	[[ $stderr == *"--roles: the source role cannot read pg_authid, where pg_dumpall reads the roles' passwords; nothing was written"* ]]
-	[[ $stderr == *"--no-role-passwords"* ]]
+	[[ $stderr == *"fdwcopy clone: problem: --roles: the source role cannot read pg_authid, where pg_dumpall reads the roles' passwords"* ]]
+	[[ $stderr == *"nothing was written to the target"* ]]
+	[[ $stderr == *"hint: pass --no-role-passwords"* ]]
 	[ "$(psql_on dst r3 -Atc "SELECT to_regclass('items') IS NULL")" = t ]
 	run --separate-stderr fdwcopy clone --roles --no-role-passwords --verify --source "$R user=cloner" --target "$T"
 	[ "$status" -eq 0 ]
