@@ -19,6 +19,7 @@ namespace {
 //   2606 pg_constraint  2618 pg_rewrite  2620 pg_trigger  3079 pg_extension
 //   3256 pg_policy  3381 pg_statistic_ext
 constexpr uint32_t kClass = 1259;
+constexpr uint32_t kConstraint = 2606;  // pg_constraint
 // FirstNormalObjectId: objects below it are the system's (initdb's).
 constexpr uint32_t kFirstNormalOid = 16384;
 
@@ -136,6 +137,21 @@ WHERE c.relkind IN ('v', 'm')
 ORDER BY dep.oid, dep.why
 )SQL";
 
+// The foreign keys of the restored tables ($1) that reference a relation
+// left out ($2): pg_dump dumps them with their table, and their ADD
+// CONSTRAINT would fail in the post-data. Only the partitioned table's own
+// (conparentid 0): a partition's copy comes with it. Each with the
+// referenced relation.
+const char* kDanglingForeignKeys = R"SQL(
+SELECT k.oid, io.type, io.identity, ir.type || ' ' || ir.identity
+FROM pg_constraint k
+CROSS JOIN LATERAL pg_identify_object(2606, k.oid, 0) io
+CROSS JOIN LATERAL pg_identify_object(1259, k.confrelid, 0) ir
+WHERE k.contype = 'f' AND k.conparentid = 0
+  AND k.conrelid = ANY ($1::oid[]) AND k.confrelid = ANY ($2::oid[])
+ORDER BY k.oid
+)SQL";
+
 }  // namespace
 
 std::vector<SelectionChange> selection_changes(Connection& src, const TableFilters& f) {
@@ -222,6 +238,18 @@ std::vector<SelectionChange> selection_changes(Connection& src, const TableFilte
             c.type = PQgetvalue(r.get(), i, 2);
             c.identity = PQgetvalue(r.get(), i, 3);
             c.reason = "depends on " + std::string(PQgetvalue(r.get(), i, 4)) + ", which is not selected";
+            out.push_back(c);
+        }
+        std::vector<uint32_t> kept(restored.begin(), restored.end());
+        Result k = src.exec_params(kDanglingForeignKeys, {array_literal(kept), array_literal(left_out)});
+        for (int i = 0; i < PQntuples(k.get()); ++i) {
+            SelectionChange c;
+            c.exclude = true;
+            c.catalog_oid = kConstraint;
+            c.oid = to_oid(PQgetvalue(k.get(), i, 0));
+            c.type = PQgetvalue(k.get(), i, 1);
+            c.identity = PQgetvalue(k.get(), i, 2);
+            c.reason = "references " + std::string(PQgetvalue(k.get(), i, 3)) + ", which is not selected";
             out.push_back(c);
         }
     }

@@ -3,7 +3,8 @@
 // sequences of defaults, types, domains, collations, functions of defaults,
 // checks, generated columns, triggers and views, the tables that foreign keys
 // and views reference, their schemas, extensions), and the views and
-// materialized views that depend on a relation left out. table-list
+// materialized views that depend on a relation left out, and the foreign keys
+// that reference one. table-list
 // --dependencies prints them (table-list(1)); list_relations and list_work
 // select with them.
 #pragma once
@@ -49,7 +50,11 @@ struct SelectionChange {
 //   sequence's owner, nor a partition's parent).
 // - Excluded, with any filter: the selected views and materialized views
 //   whose rule depends on a relation that is not selected (a clone restores
-//   it nowhere), and the views depending on those, recursively.
+//   it nowhere), and the views depending on those, recursively; and the
+//   foreign keys (catalog_oid pg_constraint, relkind 0) of the restored
+//   tables that reference a relation not restored (pg_dump dumps them with
+//   their table, and their ADD CONSTRAINT would fail), a partitioned table's
+//   own only (conparentid 0).
 // Added objects come first in the order found, then the excluded ones by oid.
 // Throws Error on a failed query or a bad pattern.
 std::vector<SelectionChange> selection_changes(Connection& src, const TableFilters& f);

@@ -2,8 +2,9 @@
 # Filters that produce a working database: --include-table brings along what
 # the selected tables depend on (sequences of defaults, types, domains,
 # functions, referenced tables, schemas), named in the plan; --exclude-table of
-# a view leaves out the views depending on it, each named in a notice. Each
-# clone is verified.
+# a view leaves out the views depending on it, each named in a notice, and a
+# foreign key to a table left out (--exclude-table, -n) is left out, named in a
+# notice, in clone, verify, dump and restore. Each clone is verified.
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
@@ -112,6 +113,58 @@ setup() {
 	[[ $output == *"verify: equal: "* ]]
 	[ "$(psql_on dst t -Atc "SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relkind IN ('v', 'm') AND relnamespace = 'app'::regnamespace")" = v_other ]
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM app.t")" = 50 ]
+}
+
+@test "a foreign key to a table left out (--exclude-table, -n) is left out, named in a notice; clone, verify, dump and restore pass" {
+	psql_on src -c "DROP DATABASE IF EXISTS fks" -c "CREATE DATABASE fks"
+	psql_on src fks <<'SQL'
+CREATE SCHEMA app;
+CREATE SCHEMA ref;
+CREATE TABLE ref.country (code text PRIMARY KEY);
+CREATE TABLE app.customer (id int PRIMARY KEY, country text CONSTRAINT customer_country_fkey REFERENCES ref.country);
+COMMENT ON CONSTRAINT customer_country_fkey ON app.customer IS 'where they live';
+CREATE TABLE app.orders (id int PRIMARY KEY, customer int CONSTRAINT orders_customer_fkey REFERENCES app.customer);
+CREATE TABLE app.events (id int, customer int CONSTRAINT events_customer_fkey REFERENCES app.customer) PARTITION BY RANGE (id);
+CREATE TABLE app.events_1 PARTITION OF app.events FOR VALUES FROM (0) TO (1000);
+INSERT INTO ref.country VALUES ('fr'), ('de');
+INSERT INTO app.customer SELECT g, CASE WHEN g % 2 = 0 THEN 'fr' ELSE 'de' END FROM generate_series(1, 20) g;
+INSERT INTO app.orders SELECT g, 1 + g % 20 FROM generate_series(1, 100) g;
+INSERT INTO app.events SELECT g, 1 + g % 20 FROM generate_series(1, 100) g;
+SQL
+	F=$(pgsb_conninfo src fks)
+	# --exclude-table of a referenced table: the two foreign keys to it go
+	run --separate-stderr fdwcopy clone --verify --source "$F" --target "$T" --exclude-table app.customer
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	grep -qx 'fdwcopy: notice: excluded table constraint events_customer_fkey on app.events: it references table app.customer, which is not selected' <<<"$stderr"
+	grep -qx 'fdwcopy: notice: excluded table constraint orders_customer_fkey on app.orders: it references table app.customer, which is not selected' <<<"$stderr"
+	[ "$(grep -c 'notice: excluded' <<<"$stderr")" -eq 2 ]
+	[[ $output == *"verify: equal: "* ]]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM app.orders")" = 100 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM app.events")" = 100 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_constraint WHERE contype = 'f'")" = 0 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_constraint WHERE contype = 'p' AND conrelid >= 16384")" = 2 ]
+	# -n app: the foreign key to ref.country goes, with its comment; those inside app stay
+	psql_on dst -c "DROP DATABASE t" -c "CREATE DATABASE t"
+	run --separate-stderr fdwcopy clone --verify --source "$F" --target "$T" --include-schema app
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	grep -qx 'fdwcopy: notice: excluded table constraint customer_country_fkey on app.customer: it references table ref.country, which is not selected' <<<"$stderr"
+	[ "$(grep -c 'notice: excluded' <<<"$stderr")" -eq 1 ]
+	[[ $output == *"verify: equal: "* ]]
+	[ "$(psql_on dst t -Atc "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint WHERE contype = 'f' AND conparentid = 0")" = "events_customer_fkey,orders_customer_fkey" ]
+	# dump and restore with the same filter
+	run --separate-stderr fdwcopy dump -q --source "$F" --dir "$BATS_TEST_TMPDIR/bk" --exclude-table app.customer
+	[ "$status" -eq 0 ]
+	grep -q '^file	[0-9a-f]*	[0-9]*	selection-changes.tsv$' "$BATS_TEST_TMPDIR/bk/MANIFEST"
+	psql_on dst -c "DROP DATABASE t" -c "CREATE DATABASE t"
+	run --separate-stderr fdwcopy restore -q --dir "$BATS_TEST_TMPDIR/bk" --target "$T"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM app.orders")" = 100 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_constraint WHERE contype = 'f'")" = 0 ]
+	run --separate-stderr fdwcopy verify --source "$F" --target "$T" --exclude-table app.customer
+	[ "$status" -eq 0 ]
 }
 
 @test "a failed pre-data statement is shown with psql's LINE and its TOC entry" {
