@@ -183,7 +183,8 @@ SQL
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_int WHERE id IN (90000, 5000, 6000)")" -eq 3 ]
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_int WHERE id IN (7, 1500, 1501)")" -eq 0 ]
 	[ "$(psql_on dst t -Atc "SELECT txt FROM t_int WHERE id = 10")" = $'changed\ttab\nline' ]
-	psql_on dst t -c "DROP TRIGGER slow ON t_int" -c "DROP FUNCTION slow()"
+	# the setting is the target database's own: verify compares the database's properties
+	psql_on dst t -c "DROP TRIGGER slow ON t_int" -c "DROP FUNCTION slow()" -c "ALTER DATABASE t RESET client_connection_check_interval"
 	fdwcopy sync --delete --source "$S" --target "$T" >/dev/null
 	fdwcopy verify --source "$S" --target "$T" >/dev/null
 }
