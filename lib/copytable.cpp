@@ -377,7 +377,7 @@ private:
         return merge_tables_[key] = mt;
     }
 
-    // The row-level diff needs hash_record_extended (14+) on both sides and
+    // The row-level diff needs PostgreSQL 14+ on both sides (as table-diff's hash) and
     // one server encoding (the key lists sort the bytes of that encoding);
     // --since reads the changed rows only, without a diff.
     bool row_diff_possible(const MergeTable&) const {
@@ -395,11 +395,8 @@ private:
     // lc_monetary C, local to the transactions), so that both servers give
     // the same text for the same key and the same hash for the same row.
     bool row_diff(const WorkItem& w, const std::vector<std::string>& keys, const MergeTable& mt, RowDiff* d) {
-        std::string row;
-        for (size_t i = 0; i < mt.hash_exprs.size(); ++i) row += (i ? ", " : "") + mt.hash_exprs[i];
         const KeyOrder order = key_order(mt.src_key_types, mt.tgt_key_types);
-        std::string hash = opt_.delete_only ? std::string("0")
-                                            : "pg_catalog.hash_record_extended(ROW(" + row + "), 0)";
+        std::string hash = opt_.delete_only ? std::string("0") : row_hash(mt.hash_exprs);
         const std::string sql = "SELECT pg_catalog.set_config('TimeZone', 'UTC', true), "
                                 "pg_catalog.set_config('bytea_output', 'hex', true), "
                                 "pg_catalog.set_config('lc_monetary', 'C', true); "

@@ -17,8 +17,8 @@
 // increasing (the key is unique): a duplicate or an out-of-order key is an
 // error naming the side, never a wrong diff.
 //
-// The hash is hash_record_extended(ROW(columns), 0) (PostgreSQL 14+), over
-// the expressions of row_hash_exprs (lib/tablediff.h): equal rows hash
+// The hash is row_hash (lib/tablediff.h) over the column terms of
+// row_hash_exprs, as table-diff's (PostgreSQL 14+): equal rows hash
 // equally on both sides; a collision (two different rows, one 64-bit hash)
 // goes unseen, as in table-diff.
 #pragma once

@@ -45,7 +45,7 @@ std::string subject(const WorkItem& w) {
 
 std::string range_subject(const WorkItem& w) {
     std::string s = subject(w);
-    if (w.method == "range") s += " range [" + w.lo + ", " + w.hi + ")";
+    if (w.method == "range" && (w.lo != "-" || w.hi != "-")) s += " range [" + w.lo + ", " + w.hi + ")";
     else if (w.parts > 1) s += " part " + std::to_string(w.part) + "/" + std::to_string(w.parts);
     return s;
 }
@@ -149,10 +149,12 @@ private:
 
     // w differs: cut it and compare the ranges; go on into those that differ,
     // unless most do (the changes are spread through w: merging w whole takes
-    // one transaction instead of many small ones, and no further hashing).
+    // one transaction instead of many small ones, and no further hashing),
+    // and unless w is larger than --chunk-rows.
     template <class Emit>
     void descend(const WorkItem& w, int64_t rows, Emit& emit, std::atomic<int64_t>& compared) {
-        int64_t step = w.method == "range" ? split_step(rows, opt_.min_chunk_rows, opt_.fanout) : 0;
+        const bool first_cut = opt_.chunk_rows > 0 && rows > opt_.chunk_rows;
+        int64_t step = w.method == "range" ? split_step(rows, opt_.min_chunk_rows, opt_.fanout, opt_.chunk_rows) : 0;
         if (step > 0) {
             std::vector<std::string> keys = item_keys(w);
             Result c = src_->exec(cut_points_sql(w.schema, w.name, keys, w.predicate(), step));
@@ -167,6 +169,19 @@ private:
                 }
                 if (diff.size() * 2 <= subs.size()) {
                     for (auto& d : diff) descend(d.first, d.second, emit, compared);
+                    return;
+                }
+                // Cut from a range larger than --chunk-rows (a whole table):
+                // not merged whole (one transaction of the whole table); its
+                // differing ranges are, without cutting them again.
+                if (first_cut) {
+                    log_verbose(range_subject(w) + ": " + std::to_string(diff.size()) + " of " +
+                                std::to_string(subs.size()) + " ranges differ: each merged whole");
+                    for (auto& d : diff) {
+                        WorkItem out = d.first;
+                        out.rows = d.second;
+                        emit(format_work_line(out) + "\n");
+                    }
                     return;
                 }
                 log_verbose(range_subject(w) + ": " + std::to_string(diff.size()) + " of " +
@@ -195,36 +210,71 @@ std::vector<std::string> common_columns(const std::vector<std::string>& source, 
     return out;
 }
 
-bool hashed_as_is(const std::string& type) {
-    static const std::regex kTypes(
-        "(smallint|integer|bigint|text|character varying(\\([0-9]+\\))?|character(\\([0-9]+\\))?|uuid|date|boolean|bytea|"
-        "jsonb|\"char\"|name|timestamp(\\([0-9]\\))? with(out)? time zone|interval(\\([0-9]\\))?)(\\[\\])*");
-    return std::regex_match(type, kTypes);
+std::string column_hash(const std::string& col, const std::string& type, size_t position) {
+    // The hash function of the type's default hash operator class, where
+    // equal values under it have equal text (see tablediff.h); the others
+    // are hashed by their text.
+    static const std::regex kInt2("smallint"), kInt4("integer"), kInt8("bigint"),
+        kText("text|character varying(\\([0-9]+\\))?"), kBpchar("character(\\([0-9]+\\))?"), kChar("\"char\""),
+        kName("name"), kUuid("uuid"), kBool("boolean"), kTs("timestamp(\\([0-9]\\))? without time zone"),
+        kTstz("timestamp(\\([0-9]\\))? with time zone");
+    const std::string v = "t." + quote_ident(col), seed = std::to_string(position + 1);
+    std::string h;
+    // text in the "C" collation: a nondeterministic collation's hash is one
+    // of equal-comparing strings, not of equal bytes
+    const std::string as_text = "pg_catalog.hashtextextended(" + v + "::pg_catalog.text COLLATE pg_catalog.\"C\", " + seed + ")";
+    if (type.empty()) h = as_text;
+    else if (std::regex_match(type, kInt2)) h = "pg_catalog.hashint2extended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kInt4)) h = "pg_catalog.hashint4extended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kInt8)) h = "pg_catalog.hashint8extended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kText)) h = as_text;
+    else if (std::regex_match(type, kBpchar))
+        h = "pg_catalog.hashbpcharextended(" + v + " COLLATE pg_catalog.\"C\", " + seed + ")";
+    else if (std::regex_match(type, kChar)) h = "pg_catalog.hashcharextended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kName)) h = "pg_catalog.hashnameextended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kUuid)) h = "pg_catalog.uuid_hash_extended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kBool)) h = "pg_catalog.hashint4extended(" + v + "::pg_catalog.int4, " + seed + ")";
+    else if (std::regex_match(type, kTs)) h = "pg_catalog.timestamp_hash_extended(" + v + ", " + seed + ")";
+    else if (std::regex_match(type, kTstz))
+        // the instant as UTC wall-clock time: one to one, whatever the session's TimeZone
+        h = "pg_catalog.timestamp_hash_extended(pg_catalog.timezone('UTC', " + v + "), " + seed + ")";
+    else h = as_text;
+    // A NULL: a constant of its own per position (splitmix64 of the position).
+    uint64_t z = (position + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return "COALESCE(" + h + ", " + std::to_string(static_cast<int64_t>(z)) + ")";
 }
 
 std::vector<std::string> row_hash_exprs(const std::vector<std::string>& names,
                                         const std::map<std::string, std::string>& stype,
                                         const std::map<std::string, std::string>& ttype) {
     std::vector<std::string> exprs;
-    for (auto& c : names) {
-        auto s = stype.find(c), t = ttype.find(c);
-        bool as_is = s != stype.end() && t != ttype.end() && s->second == t->second && hashed_as_is(s->second);
-        exprs.push_back("t." + quote_ident(c) + (as_is ? "" : "::pg_catalog.text"));
+    for (size_t i = 0; i < names.size(); ++i) {
+        auto s = stype.find(names[i]), t = ttype.find(names[i]);
+        bool same = s != stype.end() && t != ttype.end() && s->second == t->second;
+        exprs.push_back(column_hash(names[i], same ? s->second : "", i));
     }
     return exprs;
 }
 
+std::string row_hash(const std::vector<std::string>& exprs) {
+    if (exprs.empty()) return "0::pg_catalog.int8";
+    std::string x;
+    for (size_t i = 0; i < exprs.size(); ++i) x += (i ? " OPERATOR(pg_catalog.#) " : "") + exprs[i];
+    return "pg_catalog.hashint8extended(" + x + ", 0)";
+}
+
 std::string row_hash_sql(const WorkItem& w, const std::vector<std::string>& exprs) {
-    std::string row;
-    for (size_t i = 0; i < exprs.size(); ++i) row += (i ? ", " : "") + exprs[i];
-    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, COALESCE(pg_catalog.sum("
-                      "pg_catalog.hash_record_extended(ROW(" + row + "), 0)), 0)::pg_catalog.text FROM ONLY " +
-                      quote_qualified(w.schema, w.name) + " t";
+    std::string sql = "SELECT pg_catalog.count(*)::pg_catalog.text, COALESCE(pg_catalog.sum(" + row_hash(exprs) +
+                      "), 0)::pg_catalog.text FROM ONLY " + quote_qualified(w.schema, w.name) + " t";
     if (!w.whole()) sql += " WHERE " + w.predicate();
     return sql;
 }
 
-int64_t split_step(int64_t rows, int64_t min_chunk_rows, int fanout) {
+int64_t split_step(int64_t rows, int64_t min_chunk_rows, int fanout, int64_t chunk_rows) {
+    if (chunk_rows > 0 && rows > chunk_rows) return chunk_rows;
     if (rows <= min_chunk_rows || rows <= 1) return 0;
     if (fanout < 2) fanout = 2;
     int64_t step = rows / fanout + (rows % fanout ? 1 : 0);

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
          "compare N items at a time, each worker with one session per side (default: 1)")
         ("min-chunk-rows", po::value<int64_t>(&opt.min_chunk_rows)->value_name("N"),
          "do not cut a differing range of at most N source rows again (default: 100)")
+        ("chunk-rows", po::value<int64_t>(&opt.chunk_rows)->value_name("N"),
+         "cut a differing range of more than N source rows into ranges of N rows first (for "
+         "table-list --by-key --one-range: a whole table is hashed in one query; default: 0, off)")
         ("text-hash", "hash the rows' text with md5, as table-checksum does (default: the types' own "
          "hash functions where safe, PostgreSQL 14+)")
         ("strict", "a column on one side only is an error (default: a warning, not compared)")
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
     if (rc >= 0) return rc;
     if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
     if ((rc = cli.check_range("--min-chunk-rows", opt.min_chunk_rows, 1, 1000000000)) >= 0) return rc;
+    if ((rc = cli.check_range("--chunk-rows", opt.chunk_rows, 0, 1000000000)) >= 0) return rc;
     opt.strict = cli.has("strict");
     opt.text_hash = cli.has("text-hash");
     signal(SIGPIPE, SIG_IGN);

@@ -89,6 +89,49 @@ TEST(SplitStep, DownToTheMinimum) {
     EXPECT_EQ(split_step(500, 100, 10), 100);
 }
 
+TEST(SplitStep, ChunkRowsFirst) {
+    // a range larger than --chunk-rows: cut into ranges of that many rows
+    EXPECT_EQ(split_step(300000, 100, 10, 10000), 10000);
+    EXPECT_EQ(split_step(10001, 100, 10, 10000), 10000);
+    // at most --chunk-rows: cut as without it
+    EXPECT_EQ(split_step(10000, 100, 10, 10000), 1000);
+    EXPECT_EQ(split_step(300000, 100, 10, 0), 30000);
+}
+
+TEST(RowHash, TermPerColumnSeededByPositionNullConstantPerPosition) {
+    std::string a = column_hash("a", "integer", 0), b = column_hash("a", "integer", 1);
+    EXPECT_EQ(a.rfind("COALESCE(pg_catalog.hashint4extended(t.\"a\", 1), ", 0), 0u);
+    EXPECT_EQ(b.rfind("COALESCE(pg_catalog.hashint4extended(t.\"a\", 2), ", 0), 0u);
+    // the NULL constants of two positions differ
+    EXPECT_NE(a.substr(a.rfind(", ")), b.substr(b.rfind(", ")));
+    EXPECT_NE(column_hash("c", "character varying(20)", 0).find("hashtextextended(t.\"c\"::pg_catalog.text COLLATE"),
+              std::string::npos);
+    EXPECT_NE(column_hash("c", "character(3)", 0).find("hashbpcharextended(t.\"c\" COLLATE"), std::string::npos);
+    EXPECT_NE(column_hash("c", "timestamp(3) with time zone", 0).find("timestamp_hash_extended(pg_catalog.timezone('UTC', t.\"c\")"),
+              std::string::npos);
+    EXPECT_NE(column_hash("c", "boolean", 0).find("hashint4extended(t.\"c\"::pg_catalog.int4"), std::string::npos);
+    // equal values with different text under their own hash: hashed by their text
+    for (const char* type : {"numeric(12,3)", "double precision", "jsonb", "interval", "integer[]", "text[]", "date",
+                             "bytea", "mood", ""})
+        EXPECT_NE(column_hash("c", type, 0).find("hashtextextended(t.\"c\"::pg_catalog.text COLLATE pg_catalog.\"C\", 1)"),
+                  std::string::npos)
+            << type;
+}
+
+TEST(RowHash, TypesOnBothSidesAndTheRowExpression) {
+    std::map<std::string, std::string> s{{"id", "integer"}, {"v", "text"}}, t{{"id", "bigint"}, {"v", "text"}};
+    auto e = row_hash_exprs({"id", "v"}, s, t);
+    ASSERT_EQ(e.size(), 2u);
+    // not the same type on both sides: by text
+    EXPECT_NE(e[0].find("::pg_catalog.text"), std::string::npos);
+    EXPECT_NE(e[1].find("hashtextextended(t.\"v\"::pg_catalog.text COLLATE pg_catalog.\"C\", 2)"), std::string::npos);
+    EXPECT_EQ(row_hash(e), "pg_catalog.hashint8extended(" + e[0] + " OPERATOR(pg_catalog.#) " + e[1] + ", 0)");
+    EXPECT_EQ(row_hash({}), "0::pg_catalog.int8");
+    WorkItem w = parse_work_line("table\t1\tpublic\tt\t0\t0\t1\t1\trange\t(id)\t-\t-");
+    EXPECT_EQ(row_hash_sql(w, e), "SELECT pg_catalog.count(*)::pg_catalog.text, COALESCE(pg_catalog.sum(" + row_hash(e) +
+                                      "), 0)::pg_catalog.text FROM ONLY \"public\".\"t\" t WHERE true");
+}
+
 TEST(CommonColumns, SourceOrderAndBothSidesNamed) {
     std::vector<std::string> os, ot;
     auto c = common_columns({"id", "a", "gone", "b"}, {"b", "id", "new", "a"}, &os, &ot);
