@@ -7,7 +7,8 @@
 # role the target lacks, a pg_dump or target older than the source, a work
 # directory that is not one; with --roles, the roles clone --roles creates
 # are none, but what creating them needs is; several problems in one run, counted; clone
-# refuses with the same list and writes nothing.
+# refuses with the same list and writes nothing; restore finds the same
+# problems from what fdwcopy dump recorded in the backup.
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
@@ -251,8 +252,39 @@ problems() { sed -n 's/^fdwcopy [a-z]*: problem: //p' <<<"$stderr"; }
 	run --separate-stderr fdwcopy restore -q --fdw-map keep --dir "$T/backup" --target "$(pgsb_conninfo dst c7)"
 	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 1 ]
-	[[ $(problems) == "the target runs PostgreSQL 15."*", older than the source's 17.2: a newer server's schema may not restore into an older one" ]]
+	# (with the roles the backup's objects need, that the target lacks)
+	problems | grep -q "^the target runs PostgreSQL 15.*, older than the source's 17.2: a newer server's schema may not restore into an older one$"
 	[ "$(psql_on dst c7 -Atc "SELECT count(*) FROM pg_class WHERE relname = 't'")" = 0 ]
+}
+
+@test "restore: the problems of check, found with what the backup recorded (roles, extensions), listed together; nothing written" {
+	fresh_db c8
+	psql_on dst -c "DO \$\$BEGIN CREATE ROLE app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END\$\$" \
+		-c "ALTER DATABASE c8 OWNER TO app"
+	APP=$(pgsb_conninfo dst c8)
+	APP=${APP/user=postgres/user=app}
+	run --separate-stderr fdwcopy check --fdw-map keep --source "$R" --target "$APP"
+	[ "$status" -eq 1 ]
+	problems >"$T/check.problems"
+	# owners, a grantee, an extension the role cannot create
+	grep -q '^role "ghost_owner" does not exist on the target: owner of table app.t$' "$T/check.problems"
+	grep -q '^role "ghost_reader" does not exist on the target: privileges on table app.t$' "$T/check.problems"
+	grep -q '^extension "postgres_fdw" cannot be created on the target: it is not trusted' "$T/check.problems"
+	fdwcopy dump -q --source "$R" --dir "$T/backup"
+	run --separate-stderr fdwcopy restore --fdw-map keep --dir "$T/backup" --target "$APP"
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"problems found before anything was written; nothing was written to the target"* ]]
+	problems >"$T/restore.problems"
+	diff -u "$T/check.problems" "$T/restore.problems"
+	[ "$(psql_on dst c8 -Atc "SELECT count(*) FROM pg_namespace WHERE nspname = 'app'")" = 0 ]
+	# a backup without the files (an older fdwcopy dump) is restored unchecked for them, and says so
+	sed -i '/	roles-needed.tsv$/d; /	extensions.tsv$/d' "$T/backup/MANIFEST"
+	rm "$T/backup/roles-needed.tsv" "$T/backup/extensions.tsv"
+	run --separate-stderr fdwcopy restore -q --fdw-map keep --dir "$T/backup" --target "$APP"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"the backup does not record the extensions and roles it needs (made by an older fdwcopy dump): the target is not checked for them"* ]]
+	[ -z "$(problems)" ]
 }
 
 @test "check: usage errors exit 2" {

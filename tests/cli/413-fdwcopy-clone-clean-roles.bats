@@ -7,7 +7,8 @@
 # --no-database-properties), and verify compares them. --roles creates the
 # roles the copy needs that the target lacks (pg_dumpall --roles-only), their
 # password hashes nowhere in the output or the work directory;
-# --no-role-passwords for a source role that cannot read pg_authid.
+# --no-role-passwords for a source role that cannot read pg_authid; dump
+# --roles keeps them in the backup for restore --roles.
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
@@ -225,6 +226,48 @@ and its orders" ]
 	[[ $output == *"(pg_dumpall --roles-only --no-role-passwords)"* ]]
 	[[ $output == *"verify: equal: "* ]]
 	[ "$(psql_on dst -Atc "SELECT rolcanlogin, rolpassword IS NULL FROM pg_authid WHERE rolname = 'rl_owner'")" = "t|t" ]
+}
+
+@test "dump --roles + restore --roles: the roles the backup's objects need come from its roles.sql; without --roles restore's checks name them" {
+	psql_on dst -c "DROP DATABASE IF EXISTS r3" -c "DROP ROLE IF EXISTS rl_owner" -c "DROP ROLE IF EXISTS rl_reader" \
+		-c "DROP ROLE IF EXISTS cloner" -c "CREATE DATABASE r4"
+	T=$(pgsb_conninfo dst r4)
+	B=$BATS_TEST_TMPDIR/bk
+	fdwcopy dump -q --source "$R" --dir "$B"
+	run --separate-stderr fdwcopy restore --roles --dir "$B" --target "$T"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"the backup $B holds no roles (roles.sql): --roles needs a backup of fdwcopy dump --roles; nothing was restored"* ]]
+	rm -rf "$B"
+	run --separate-stderr fdwcopy dump --roles --source "$R" --dir "$B"
+	[ "$status" -eq 0 ]
+	[[ $output == *"roles: 3 roles the database needs, in roles.sql (with their password hashes)"* ]]
+	hash=$(psql_on src -Atc "SELECT rolpassword FROM pg_authid WHERE rolname = 'rl_owner'")
+	[[ $output != *"$hash"* && $stderr != *"$hash"* ]]
+	grep -qF "$hash" "$B/roles.sql"
+	[ "$(stat -c %a "$B/roles.sql")" = 600 ]
+	grep -q '^file	[0-9a-f]*	[0-9]*	roles.sql$' "$B/MANIFEST"
+	run -0 fdwcopy restore --list --dir "$B"
+	[[ $output == *"dumped with: --roles"* ]]
+	# without --roles: the checks name the roles the target lacks, nothing is written
+	run --separate-stderr fdwcopy restore --dir "$B" --target "$T"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'fdwcopy restore: problem: role "rl_owner" does not exist on the target: owner of table public.items'* ]]
+	[ "$(psql_on dst r4 -Atc "SELECT to_regclass('items') IS NULL")" = t ]
+	run --separate-stderr fdwcopy restore --roles --dir "$B" --target "$T"
+	[ "$status" -eq 0 ]
+	[[ $output == *"roles: 3 of the 3 roles the copy needs are created (the backup's roles.sql): cloner rl_owner rl_reader"* ]]
+	[[ $output != *"$hash"* && $stderr != *"$hash"* ]]
+	[ "$(psql_on dst -Atc "SELECT rolpassword FROM pg_authid WHERE rolname = 'rl_owner'")" = "$hash" ]
+	[ "$(psql_on dst -Atc "SELECT pg_has_role('rl_owner', 'rl_reader', 'MEMBER')")" = t ]
+	[ "$(psql_on dst r4 -Atc "SELECT tableowner FROM pg_tables WHERE tablename = 'items'")" = rl_owner ]
+	run -0 fdwcopy verify --source "$R" --target "$T"
+	[[ $output == *"equal"* ]]
+}
+
+@test "dump: --no-role-passwords needs --roles" {
+	run --separate-stderr fdwcopy dump --no-role-passwords --source "$R" --dir "$BATS_TEST_TMPDIR/bk"
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"option --no-role-passwords needs --roles"* ]]
 }
 
 @test "clone: --no-role-passwords needs --roles; --roles with --data-only is a usage error" {
