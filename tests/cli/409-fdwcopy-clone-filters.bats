@@ -167,15 +167,57 @@ SQL
 	[ "$status" -eq 0 ]
 }
 
+@test "-N leaving out a sequence, a type and a function that a kept table needs: check and clone name each before anything is written" {
+	psql_on src -c "DROP DATABASE IF EXISTS broken" -c "CREATE DATABASE broken"
+	psql_on src broken <<'SQL'
+CREATE SCHEMA other;
+CREATE SEQUENCE other.seq;
+CREATE TYPE other.mood AS ENUM ('ok', 'sad');
+CREATE FUNCTION other.positive(int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 > 0';
+CREATE TABLE public.t (id int DEFAULT nextval('other.seq') CHECK (other.positive(id)), m other.mood[], v text);
+CREATE TABLE public.fine (id int);
+SQL
+	B=$(pgsb_conninfo src broken)
+	run --separate-stderr fdwcopy check --source "$B" --target "$T" --exclude-schema other
+	printf '%s\n' "$output" "$stderr"
+	[ "$status" -eq 1 ]
+	sed -n 's/^fdwcopy check: problem: //p' <<<"$stderr" >"$BATS_TEST_TMPDIR/check"
+	cat >"$BATS_TEST_TMPDIR/expected" <<'EOF'
+function other.positive(integer), which table constraint t_id_check on public.t needs, is left out by the filters and the target does not have it
+sequence other.seq, which default value for public.t.id needs, is left out by the filters and the target does not have it
+type other.mood, which table column public.t.m needs, is left out by the filters and the target does not have it
+EOF
+	diff -u "$BATS_TEST_TMPDIR/expected" "$BATS_TEST_TMPDIR/check"
+	[[ $stderr == *"hint: select what they need too"* ]]
+	run --separate-stderr fdwcopy clone --source "$B" --target "$T" --exclude-schema other
+	[ "$status" -eq 1 ]
+	sed -n 's/^fdwcopy clone: problem: //p' <<<"$stderr" | diff -u "$BATS_TEST_TMPDIR/expected" -
+	[[ $stderr == *"nothing was written to the target"* ]]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_class WHERE relname IN ('t', 'fine')")" = 0 ]
+	# leaving out the table that needs them too: the clone works
+	run --separate-stderr fdwcopy clone --verify --source "$B" --target "$T" --exclude-schema other --exclude-table public.t
+	[ "$status" -eq 0 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_class WHERE relname IN ('t', 'fine')")" = 1 ]
+}
+
 @test "a failed pre-data statement is shown with psql's LINE and its TOC entry" {
 	psql_on src -c "DROP DATABASE IF EXISTS broken" -c "CREATE DATABASE broken"
-	psql_on src broken -c "CREATE SCHEMA other" -c "CREATE SEQUENCE other.seq" \
-		-c "CREATE TABLE public.t (id int DEFAULT nextval('other.seq'), v text)"
-	# -N other leaves out the sequence that t's default needs
-	run --separate-stderr fdwcopy clone --source "$(pgsb_conninfo src broken)" --target "$T" --exclude-schema other
+	psql_on src broken -c "CREATE TABLE public.t (id int, v text)"
+	# the target (--clean: it need not be empty) refuses CREATE TABLE in public
+	# (not the checks' temporary tables) with an error that has a position
+	psql_on dst t <<'SQL'
+CREATE FUNCTION refuse() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN
+  IF EXISTS (SELECT FROM pg_event_trigger_ddl_commands() WHERE schema_name = 'public') THEN
+    EXECUTE 'SELECT no_such_column FROM pg_class';
+  END IF;
+END$$;
+CREATE EVENT TRIGGER refuse_tables ON ddl_command_end WHEN TAG IN ('CREATE TABLE') EXECUTE FUNCTION refuse();
+SQL
+	run --separate-stderr fdwcopy clone --clean --source "$(pgsb_conninfo src broken)" --target "$T"
+	printf '%s\n' "$output" "$stderr"
 	[ "$status" -eq 1 ]
-	[[ $stderr == *'psql:<stdin>:'*': ERROR:  schema "other" does not exist'* ]]
-	grep -q "^LINE [0-9]*: .*nextval('other.seq'::regclass)" <<<"$stderr"
+	[[ $stderr == *'psql:<stdin>:'*': ERROR:  column "no_such_column" does not exist'* ]]
+	grep -q "^LINE 1: SELECT no_such_column FROM pg_class" <<<"$stderr"
 	[[ $stderr == *"fdwcopy: error: restoring the pre-data into the target failed (rolled back; nothing was written)"* ]]
 	grep -Eqx 'fdwcopy: detail: the statement at line [0-9]+ of the pre-data failed: TOC entry TABLE, schema public, name t, owner postgres' <<<"$stderr"
 	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_class WHERE relname = 't'")" = 0 ]
