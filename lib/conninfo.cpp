@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "log.h"
+#include "quote.h"
 
 namespace fdwcopy {
 
@@ -94,6 +95,29 @@ ConninfoSplit split_conninfo(const std::string& s) {
     for (auto& o : opts)
         if (!r.has_password || (o.first != "password" && o.first != "passfile")) kept.push_back(std::move(o));
     r.safe = format_conninfo(kept);
+    return r;
+}
+
+FdwConninfoOptions fdw_conninfo_options(const std::string& s) {
+    std::vector<ConninfoOption> opts = parse_conninfo(s);
+    std::unique_ptr<PQconninfoOption, OptionsDeleter> defs(PQconndefaults());
+    for (const char* kw : {"user", "dbname", "host", "port", "password"}) {
+        bool given = false;
+        for (auto& o : opts) given = given || (o.first == kw && !o.second.empty());
+        if (given || !defs) continue;
+        for (PQconninfoOption* d = defs.get(); d->keyword; ++d)
+            if (std::string(d->keyword) == kw && d->val && *d->val) opts.emplace_back(kw, d->val);
+    }
+    FdwConninfoOptions r;
+    for (auto& [kw, val] : opts) {
+        if (kw == "passfile" || kw == "client_encoding" || kw == "replication" || kw == "fallback_application_name")
+            continue;
+        bool mapping = kw == "user" || kw == "password" || kw == "sslpassword";
+        if (kw == "password" && val.empty()) continue;
+        std::string& out = mapping ? r.mapping : r.server;
+        out += (out.empty() ? "" : ", ") + kw + " " + quote_literal(val);
+        if (kw == "password") r.has_password = true;
+    }
     return r;
 }
 

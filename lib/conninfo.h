@@ -53,4 +53,23 @@ struct ConninfoSplit {
 // ignores PGPASSWORD). Throws Error as parse_conninfo does.
 ConninfoSplit split_conninfo(const std::string& s);
 
+// The OPTIONS of a postgres_fdw foreign server and of its user mapping that
+// connect the way s does (fdwcopy sync --via-fdw: the target's server
+// connects to the source): server gets every option s sets except user,
+// password, sslpassword and passfile (a file of the client) and those
+// postgres_fdw refuses on a server (client_encoding, replication,
+// fallback_application_name); mapping gets user, password and sslpassword
+// (postgres_fdw takes these only on a user mapping). user, dbname, host and
+// port that s does not set are taken from libpq's defaults here
+// (PQconndefaults: PG* variables, the client's user name): the server that
+// connects has other defaults. The password also comes from PGPASSWORD when s
+// has none; a password file is not read. Each is SQL, "kw 'value', ..."
+// (quote_literal), for CREATE SERVER ... OPTIONS (...); "" when empty.
+// Throws Error as parse_conninfo does.
+struct FdwConninfoOptions {
+    std::string server, mapping;
+    bool has_password = false;
+};
+FdwConninfoOptions fdw_conninfo_options(const std::string& s);
+
 }  // namespace fdwcopy

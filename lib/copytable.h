@@ -44,6 +44,10 @@ struct CopyOptions {
     std::string target_schema, target_name;  // not empty: every table item is copied into
                                         // this table of the target (fdwcopy archive), not
                                         // into the one of the item's own name
+    std::string via_server;             // not empty: the target alone merges, reading the source
+                                        // through this postgres_fdw server's foreign tables
+                                        // (lib/viamerge.h; fdwcopy sync --via-fdw)
+    bool via_diff = false;              // with via_server: compare only, write the differing lines
     bool disable_triggers = false;      // session_replication_role = replica on the target:
                                         // neither foreign keys nor triggers fire while loading
                                         // (pg_restore --disable-triggers; superuser)

@@ -9,6 +9,7 @@
 #include "exitcodes.h"
 #include "log.h"
 #include "quote.h"
+#include "viamerge.h"
 
 using namespace fdwcopy;
 
@@ -45,6 +46,11 @@ int main(int argc, char** argv) {
         ("target-table", po::value<std::string>(&target_table)->value_name("SCHEMA.NAME"),
          "copy the table items into this table of the target instead of the one of the same "
          "name (fdwcopy archive: the archive table of a partition)")
+        ("via-fdw", po::value<std::string>(&opt.via_server)->value_name("SERVER"),
+         "with --merge: connect to the target only and read the source through the foreign tables "
+         "of this postgres_fdw server (IMPORT FOREIGN SCHEMA's): INSERT ... SELECT per range")
+        ("diff", "with --via-fdw instead of --merge: compare each item's row count and row hash "
+         "(postgres_fdw computes the source's on the source) and write the work lines that differ")
         ("disable-triggers", "load with session_replication_role = replica: foreign keys and "
          "triggers of the target do not fire (into an existing schema; superuser)")
         ("item", po::value<std::vector<std::string>>(&items)->value_name("ITEM"),
@@ -85,8 +91,16 @@ int main(int argc, char** argv) {
             return cli.usage_error("invalid value \"" + target_table + "\" for option --target-table (SCHEMA.NAME)");
         if (opt.merge) return cli.usage_error("--target-table cannot be used with --merge");
     }
+    opt.via_diff = cli.has("diff");
+    if (opt.via_diff && opt.via_server.empty()) return cli.usage_error("--diff needs --via-fdw");
+    if (!opt.via_server.empty()) {
+        if (opt.merge == opt.via_diff) return cli.usage_error("--via-fdw needs either --merge or --diff");
+        if (cli.has("since")) return cli.usage_error("--since cannot be used with --via-fdw");
+        if (!target_table.empty()) return cli.usage_error("--target-table cannot be used with --via-fdw");
+    }
     opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);
     signal(SIGPIPE, SIG_IGN);
+    if (!opt.via_server.empty()) return run_via_fdw(resolve_conninfo(target, "FDWCOPY_TARGET"), items, opt);
     return run_copy_table(resolve_conninfo(source, "FDWCOPY_SOURCE"), resolve_conninfo(target, "FDWCOPY_TARGET"),
                           items, opt);
 }
