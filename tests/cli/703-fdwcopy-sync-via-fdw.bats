@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# fdwcopy sync --via-fdw on real servers: fdwcopy connects to the target only,
+# which reads the source through a temporary postgres_fdw server, user mapping
+# and schemas of foreign tables. A drifted target becomes equal under fdwcopy
+# verify; afterwards no server, user mapping or schema of the mode is left
+# (nor postgres_fdw, which the target lacked), the target's own foreign server
+# is untouched, and the source's password is neither in the target's server
+# log (log_statement = all) nor in ps. A failing run, a killed driver (its
+# watchdog) and a killed driver and watchdog (the next run) leave none behind.
+
+bats_require_minimum_version 1.5.0
+load ../lib/pgsandbox
+
+setup_file() {
+	pgsb_start src dst
+	psql_on dst -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+	psql_on src -c "ALTER SYSTEM SET log_statement = 'all'" -c "ALTER SYSTEM SET log_connections = on" -c "SELECT pg_reload_conf()" >/dev/null
+	# the source asks the role for its password (SCRAM)
+	psql_on src -c "CREATE ROLE mover LOGIN SUPERUSER PASSWORD 'Via-Sekr3t'"
+	sed -i '1i local all mover scram-sha-256' "$PGSB_DIR/src/pg_hba.conf"
+	psql_on src -c "SELECT pg_reload_conf()" >/dev/null
+	psql_on src -c "CREATE DATABASE s"
+	psql_on src s <<'SQL'
+CREATE TABLE t_int (id serial PRIMARY KEY, txt text, num numeric(12,3), ts timestamptz, b bytea,
+  j jsonb, arr int[], note text, d date, f float8, ok boolean);
+INSERT INTO t_int (txt, num, ts, b, j, arr, note, d, f, ok)
+SELECT 'row ' || g || E'\twith tab\nand newline', g * 1.125, '2024-01-01 00:00+00'::timestamptz + g * interval '1 hour',
+  decode(md5(g::text), 'hex'), jsonb_build_object('g', g, 'even', g % 2 = 0), ARRAY[g, g + 1],
+  CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END, '2024-01-01'::date + g, g / 7.0, g % 3 = 0
+FROM generate_series(1, 3000) g;
+CREATE TABLE t_text (code text PRIMARY KEY, v text);
+INSERT INTO t_text SELECT 'key ' || g || CASE g % 4 WHEN 0 THEN E'\t(tab)' WHEN 1 THEN E'\n"nl",' ELSE '' END, 'v' || g
+FROM generate_series(1, 1200) g;
+CREATE TABLE t_uuid (id uuid PRIMARY KEY, v int);
+INSERT INTO t_uuid SELECT md5(g::text)::uuid, g FROM generate_series(1, 1500) g;
+CREATE TABLE t_comp (a int, b text, v text, PRIMARY KEY (a, b));
+INSERT INTO t_comp SELECT g % 13, 'b ' || g, 'v' || g FROM generate_series(1, 1300) g;
+CREATE TABLE t_nokey (v text, n int);
+INSERT INTO t_nokey SELECT 'x' || g, g FROM generate_series(1, 300) g;
+CREATE TABLE t_same (id int PRIMARY KEY, v text);
+INSERT INTO t_same SELECT g, 'same ' || g FROM generate_series(1, 2000) g;
+ANALYZE;
+SQL
+	psql_on dst -c "CREATE DATABASE base"
+	pg_dump -d "$(pgsb_conninfo src s)" | psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo dst base)" >/dev/null
+}
+
+teardown_file() { pgsb_stop; }
+
+teardown() {
+	if [ -n "${sampler:-}" ]; then kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; fi
+	if [ -n "${syncpid:-}" ]; then kill -KILL -- "-$syncpid" 2>/dev/null || true; fi
+}
+
+# A fresh copy of the source per test, as database t on dst; the source's
+# conninfo (password included) in fdwcopy's environment, as fdwcopy(1) says.
+setup() {
+	psql_on dst -c "DROP DATABASE IF EXISTS t" -c "CREATE DATABASE t TEMPLATE base"
+	FDWCOPY_SOURCE="$(pgsb_conninfo src s) user=mover password=Via-Sekr3t"
+	T=$(pgsb_conninfo dst t)
+	export FDWCOPY_SOURCE FDWCOPY_TARGET=$T
+	W="$BATS_TEST_TMPDIR/work"
+}
+
+# The drift: updates (one to NULLs, one key change), deletes, inserts on the
+# target, a table without a key changed, the sequence moved back.
+drift() {
+	psql_on dst t <<'SQL'
+UPDATE t_int SET txt = E'changed\ttab\nline', num = NULL WHERE id IN (10, 2500);
+UPDATE t_int SET ts = NULL, b = NULL, j = NULL, arr = NULL, note = NULL, d = NULL, f = NULL, ok = NULL WHERE id = 1234;
+UPDATE t_int SET j = '{"g": 0}', arr = '{}', b = '\x00', d = d + 1, f = -f, ok = NOT ok WHERE id = 77;
+UPDATE t_int SET id = 90000 WHERE id = 7;
+DELETE FROM t_int WHERE id IN (1500, 1501);
+INSERT INTO t_int (id, txt) VALUES (5000, 'extra'), (6000, 'extra');
+UPDATE t_text SET v = 'changed' WHERE code = E'key 5\n"nl",';
+DELETE FROM t_text WHERE code = E'key 8\t(tab)';
+INSERT INTO t_text VALUES (E'zz\tnew', 'extra');
+UPDATE t_uuid SET v = -1 WHERE id = md5('42')::uuid;
+DELETE FROM t_uuid WHERE id = md5('43')::uuid;
+UPDATE t_comp SET v = NULL WHERE a = 3 AND b = 'b 3';
+DELETE FROM t_comp WHERE a = 4 AND b = 'b 4';
+INSERT INTO t_comp VALUES (99, 'b extra', 'x'), (4, 'b 4 new', 'y');
+DELETE FROM t_nokey WHERE n = 3;
+SELECT setval('t_int_id_seq', 5);
+SQL
+} >/dev/null
+
+# leftovers: the servers, user mappings and schemas of the mode on the
+# target, and postgres_fdw (which database t does not have), one per line.
+leftovers() {
+	psql_on dst t -At <<'SQL'
+SELECT 'server ' || srvname FROM pg_foreign_server WHERE srvname LIKE 'fdwcopy%'
+UNION ALL SELECT 'mapping ' || srvname FROM pg_user_mappings WHERE srvname LIKE 'fdwcopy%'
+UNION ALL SELECT 'schema ' || nspname FROM pg_namespace WHERE nspname LIKE 'fdwcopy%'
+UNION ALL SELECT 'extension ' || extname FROM pg_extension WHERE extname = 'postgres_fdw';
+SQL
+}
+
+# wait_merging: until the target's copy-table sleeps in the trigger slow (or 10 s).
+wait_merging() {
+	for _ in $(seq 1 100); do
+		n=$(psql_on dst t -Atc "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'copy-table' AND wait_event = 'PgSleep'")
+		[ "$n" -eq 0 ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# slow_trigger: the upsert into t_int sleeps on the target (a statement
+# trigger), so that the sync can be killed inside a merge; a session whose
+# client died ends within 100 ms.
+slow_trigger() {
+	psql_on dst t <<'SQL'
+CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(60); RETURN NULL; END $$;
+CREATE TRIGGER slow AFTER INSERT ON t_int FOR EACH STATEMENT EXECUTE FUNCTION slow();
+ALTER DATABASE t SET client_connection_check_interval = '100ms';
+SQL
+}
+
+unslow() {
+	psql_on dst t -c "DROP TRIGGER slow ON t_int" -c "DROP FUNCTION slow()" -c "ALTER DATABASE t RESET client_connection_check_interval"
+}
+
+@test "sync --via-fdw: a drifted target becomes equal; nothing of the mode is left; the password is in no log nor ps" {
+	drift
+	# the target's own FDW layer, which the sync must not touch
+	psql_on dst t -c "CREATE EXTENSION postgres_fdw" -c "CREATE SERVER own_srv FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'x')" \
+		-c "CREATE USER MAPPING FOR postgres SERVER own_srv OPTIONS (user 'me')" -c "CREATE SCHEMA own_schema"
+	run ! fdwcopy verify -q --target "$T"
+	(while :; do ps -eo args; sleep 0.02; done) >"$BATS_TEST_TMPDIR/ps.log" 2>/dev/null &
+	sampler=$!
+	from=$(($(wc -l <"$PGSB_DIR/src.log") + 1))
+	run --separate-stderr fdwcopy sync --via-fdw --delete --jobs 2 --chunk-rows 500 --dir "$W"
+	kill "$sampler"; wait "$sampler" 2>/dev/null || true; sampler=
+	tail -n +"$from" "$PGSB_DIR/src.log" >"$BATS_TEST_TMPDIR/src.log"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"via-fdw: the target reads the source through the temporary foreign server fdwcopy_via_"* ]]
+	[[ $output == *"via-fdw: dropped the temporary foreign server fdwcopy_via_"*", its user mapping and schemas"* ]]
+	grep -q '^  public.t_int  *6  *[0-9]*  *3  *4  *3$' <<<"$output"
+	grep -q '^  public.t_same  *4  *0  *0  *0  *0$' <<<"$output"
+	# (the data: the target's own FDW objects are in its schema only)
+	fdwcopy verify --data-only --target "$T"
+	[ "$(psql_on dst t -Atc "SELECT last_value FROM t_int_id_seq")" -eq 3000 ]
+	# during the sync fdwcopy made no connection to the source: only the target's server did (postgres_fdw)
+	run grep -c "connection authorized: user=mover database=s application_name=postgres_fdw" "$BATS_TEST_TMPDIR/src.log"
+	[ "$output" -gt 0 ]
+	run -1 grep "connection authorized: .*application_name=[^p]" "$BATS_TEST_TMPDIR/src.log"
+	run -1 grep "connection authorized: .*application_name=psql" "$BATS_TEST_TMPDIR/src.log"
+	# nothing of the mode is left; the target's own server, mapping and schema are
+	[ "$(leftovers)" = "extension postgres_fdw" ]
+	[ "$(psql_on dst t -Atc "SELECT srvname || ' ' || usename FROM pg_user_mappings")" = "own_srv postgres" ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM pg_namespace WHERE nspname = 'own_schema'")" -eq 1 ]
+	# the server's log has the run's statements (a merge's), not the password of the user mapping's
+	grep -q 'statement: WITH s AS MATERIALIZED (SELECT "id", "txt", "num"' "$PGSB_DIR/dst.log"
+	run -1 grep -q Via-Sekr3t "$PGSB_DIR/dst.log"
+	run -1 grep -q Via-Sekr3t "$BATS_TEST_TMPDIR/ps.log"
+	grep -q 'fdwcopy sync --via-fdw' "$BATS_TEST_TMPDIR/ps.log"
+	run -1 grep -rq Via-Sekr3t "$W"
+}
+
+@test "sync --via-fdw: postgres_fdw is created when missing and dropped; an unchanged target moves no row" {
+	run --separate-stderr fdwcopy sync --via-fdw --delete --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ ! -s "$W/diff.list" ]
+	[ ! -s "$W/results" ]
+	grep -q '6 tables, 6 ranges, 0 differing: 0 rows inserted, 0 updated, 0 deleted; 0 sequences set' <<<"$output"
+	[ -z "$(leftovers)" ]
+	# the comparison ran on the source: postgres_fdw sent the aggregate of the hashes
+	grep 'count(\*), sum(hash_array_extended' "$PGSB_DIR/src.log" | head -n 3
+	grep -q 'SELECT count(\*), sum(hash_array_extended(ARRAY\[hashint4extended(id, 0::bigint), hashtextextended(txt, 0::bigint)' "$PGSB_DIR/src.log"
+}
+
+@test "sync --via-fdw: a failing merge leaves nothing of the mode behind; a rerun converges" {
+	drift
+	psql_on dst t <<'SQL'
+CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+CREATE TRIGGER fail AFTER INSERT ON t_text FOR EACH STATEMENT EXECUTE FUNCTION fail();
+SQL
+	run --separate-stderr fdwcopy sync --via-fdw --delete --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"injected failure"* ]]
+	[[ $output == *"via-fdw: dropped the temporary foreign server fdwcopy_via_"* ]]
+	[ -z "$(leftovers)" ]
+	psql_on dst t -c "DROP TRIGGER fail ON t_text" -c "DROP FUNCTION fail()"
+	fdwcopy sync --via-fdw --delete --dir "$W.2" >/dev/null
+	fdwcopy verify --target "$T" >/dev/null
+	[ -z "$(leftovers)" ]
+}
+
+@test "sync --via-fdw killed with -9: its watchdog drops the mode's objects" {
+	drift
+	slow_trigger
+	setsid fdwcopy sync --via-fdw --delete --dir "$W" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	syncpid=$!
+	wait_merging
+	[ -n "$(leftovers)" ]
+	kill -KILL "$syncpid"
+	for _ in $(seq 1 100); do [ -z "$(leftovers)" ] && break; sleep 0.1; done
+	[ -z "$(leftovers)" ]
+	syncpid=
+	unslow
+	fdwcopy sync --via-fdw --delete --dir "$W.2" >"$BATS_TEST_TMPDIR/out2"
+	[[ $(cat "$BATS_TEST_TMPDIR/out2") != *"left by an earlier run"* ]]
+	fdwcopy verify --target "$T" >/dev/null
+}
+
+@test "sync --via-fdw: what a run killed with its watchdog left, the next run drops and says so" {
+	drift
+	slow_trigger
+	setsid fdwcopy sync --via-fdw --delete --dir "$W" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	syncpid=$!
+	wait_merging
+	kill -KILL -- "-$syncpid"
+	wait "$syncpid" || true
+	syncpid=
+	sleep 1
+	left=$(leftovers)
+	echo "$left"
+	[[ $left == *"server fdwcopy_via_"* ]] && [[ $left == *"mapping fdwcopy_via_"* ]] && [[ $left == *"schema fdwcopy_via_"* ]]
+	unslow
+	run --separate-stderr fdwcopy sync --via-fdw --delete --dir "$W.2"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ $output == *"via-fdw: dropped the temporary foreign server fdwcopy_via_"*" and its schemas, left by an earlier run that did not finish"* ]]
+	[ -z "$(leftovers)" ]
+	fdwcopy verify --target "$T" >/dev/null
+}
+
+@test "sync --via-fdw: bad combinations are usage errors; a target that cannot create postgres_fdw is named" {
+	run --separate-stderr fdwcopy sync --via-fdw --schema
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--via-fdw cannot be used with --schema"* ]]
+	run --separate-stderr fdwcopy sync --via-fdw --since 2024-01-01 --updated-at ts
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--via-fdw cannot be used with --since"* ]]
+	psql_on dst t -c "CREATE ROLE plain LOGIN" -c "GRANT ALL ON ALL TABLES IN SCHEMA public TO plain"
+	run --separate-stderr fdwcopy sync --via-fdw --target "$(pgsb_conninfo dst t) user=plain"
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"--via-fdw needs the extension postgres_fdw in the target database, which does not have it, and it could not be created: permission denied to create extension \"postgres_fdw\""* ]]
+	[ -z "$(leftovers)" ]
+}
