@@ -148,3 +148,19 @@ TEST(ConninfoSplit, ConnectionParseErrorNeverEchoesThePassword) {
         EXPECT_STREQ(e.what(), "could not connect to source: invalid percent-encoded token: \"****\"");
     }
 }
+
+// --via-fdw: the server gets the connection's options, the mapping the user
+// and password; libpq's defaults fill what the conninfo leaves out.
+TEST(FdwConninfoOptions, ServerAndMapping) {
+    FdwConninfoOptions f = fdw_conninfo_options(
+        "host=db1 port=5433 dbname=shop user=alice password='p\\'w:x' passfile=/x sslmode=require client_encoding=UTF8");
+    EXPECT_EQ(f.server, "dbname 'shop', host 'db1', port '5433', sslmode 'require'");
+    EXPECT_EQ(f.mapping, "user 'alice', password 'p''w:x'");
+    EXPECT_TRUE(f.has_password);
+    FdwConninfoOptions u = fdw_conninfo_options("postgresql://bob@db2/inv");
+    EXPECT_NE(u.server.find("dbname 'inv'"), std::string::npos);
+    EXPECT_NE(u.server.find("host 'db2'"), std::string::npos);
+    EXPECT_NE(u.server.find("port '"), std::string::npos);  // libpq's default
+    EXPECT_EQ(u.mapping.rfind("user 'bob'", 0), 0u);
+    EXPECT_THROW(fdw_conninfo_options("host=db1 nosuchoption=1"), Error);
+}
