@@ -7,6 +7,7 @@
 # is untouched, and the source's password is neither in the target's server
 # log (log_statement = all) nor in ps. A failing run, a killed driver (its
 # watchdog) and a killed driver and watchdog (the next run) leave none behind.
+# shellcheck disable=SC2154 # stderr is set by run --separate-stderr
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
