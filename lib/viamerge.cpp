@@ -39,11 +39,18 @@ std::string via_column_hash(const std::string& column, const std::string& type) 
         {std::regex("timestamp(\\([0-9]\\))? without time zone"), "timestamp_hash_extended(%)"},
         {std::regex("timestamp(\\([0-9]\\))? with time zone"),
          "interval_hash_extended(% OPERATOR(pg_catalog.-) '2000-01-01 00:00:00+00'::pg_catalog.timestamptz)"},
-        {std::regex("interval(\\([0-9]\\))?"), "interval_hash_extended(%)"},
-        {std::regex("numeric(\\([0-9, ]+\\))?"), "hash_numeric_extended(%)"},
+        // numeric's hash function hashes equal values alike where their text
+        // differs (9 = 9.0), and verify compares the text: a second element,
+        // the scale (NULL for NaN; COALESCE is not sent), tells them apart.
+        // interval ('1 day' = '24
+        // hours') and jsonb (1.0 = 1.00) have the same fault and nothing
+        // postgres_fdw sends tells those apart (every function of their
+        // text has a collation that is not a foreign column's: not sent):
+        // they hash by their text, and their ranges' rows cross to compare.
+        {std::regex("numeric(\\([0-9, ]+\\))?"),
+         "hash_numeric_extended(%, 0), pg_catalog.scale(%)::pg_catalog.int8"},
         {std::regex("real"), "hashfloat4extended(%)"},
         {std::regex("double precision"), "hashfloat8extended(%)"},
-        {std::regex("jsonb"), "jsonb_hash_extended(%)"},
         // (md5(%) is not sent: its text has no collation of a foreign column)
         {std::regex("bytea"), "hash_array_extended(ARRAY[%])"},
     };
@@ -56,13 +63,25 @@ std::string via_column_hash(const std::string& column, const std::string& type) 
         base = m[1].str();
         array = true;
     }
+    // Element types whose hash tells apart every two values of different
+    // text: an array of one of them hashes its elements with their hash
+    // function, and a second element of its first lower bound and number of
+    // dimensions (hash_array ignores the bounds: '[0:1]={1,2}' and '{1,2}');
+    // an array of any other type by its text.
+    static const std::regex kExactElement(
+        "smallint|integer|bigint|text|character varying(\\([0-9]+\\))?|character(\\([0-9]+\\))?|uuid|boolean|bytea");
     for (auto& f : kFuncs) {
         if (!std::regex_match(base, f.first)) continue;
-        // an array hashes its elements with their type's hash function
-        if (array) return "pg_catalog.hash_array_extended(" + col + ", 0)";
+        if (array) {
+            if (!std::regex_match(base, kExactElement)) break;
+            return "pg_catalog.hash_array_extended(" + col + ", 0), (pg_catalog.array_lower(" + col +
+                   ", 1) OPERATOR(pg_catalog.*) 8 OPERATOR(pg_catalog.+) pg_catalog.array_ndims(" + col +
+                   "))::pg_catalog.int8";
+        }
         std::string call = "pg_catalog." + f.second;
-        call.replace(call.find('%'), 1, col);
-        call.insert(call.size() - 1, ", 0");
+        size_t at;
+        while ((at = call.find('%')) != std::string::npos) call.replace(at, 1, col);
+        if (f.second.find("%,") == std::string::npos) call.insert(call.size() - 1, ", 0");  // the seed
         return call;
     }
     return "pg_catalog.hashtextextended(" + col + "::pg_catalog.text, 0)";

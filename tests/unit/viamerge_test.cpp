@@ -11,7 +11,9 @@ TEST(ViaColumnHash, OwnHashFunctions) {
     EXPECT_EQ(via_column_hash("id", "integer"), "pg_catalog.hashint4extended(t.\"id\", 0)");
     EXPECT_EQ(via_column_hash("c", "character varying(20)"), "pg_catalog.hashtextextended(t.\"c\", 0)");
     EXPECT_EQ(via_column_hash("c", "character(3)"), "pg_catalog.hashbpcharextended(t.\"c\", 0)");
-    EXPECT_EQ(via_column_hash("n", "numeric(12,3)"), "pg_catalog.hash_numeric_extended(t.\"n\", 0)");
+    // and the scale: 9 and 9.0 hash apart (verify compares the text)
+    EXPECT_EQ(via_column_hash("n", "numeric(12,3)"),
+              "pg_catalog.hash_numeric_extended(t.\"n\", 0), pg_catalog.scale(t.\"n\")::pg_catalog.int8");
     EXPECT_EQ(via_column_hash("ok", "boolean"), "pg_catalog.hashint4extended(t.\"ok\"::pg_catalog.int4, 0)");
     EXPECT_EQ(via_column_hash("d", "date"),
               "pg_catalog.hashint4extended(t.\"d\" OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date, 0)");
@@ -19,8 +21,11 @@ TEST(ViaColumnHash, OwnHashFunctions) {
               "pg_catalog.interval_hash_extended(t.\"ts\" OPERATOR(pg_catalog.-) "
               "'2000-01-01 00:00:00+00'::pg_catalog.timestamptz, 0)");
     EXPECT_EQ(via_column_hash("b", "bytea"), "pg_catalog.hash_array_extended(ARRAY[t.\"b\"], 0)");
-    EXPECT_EQ(via_column_hash("a", "text[]"), "pg_catalog.hash_array_extended(t.\"a\", 0)");
-    EXPECT_EQ(via_column_hash("a", "uuid[][]"), "pg_catalog.hash_array_extended(t.\"a\", 0)");
+    // an array and its first lower bound and dimensions ('[0:1]={a,b}' and '{a,b}' hash apart)
+    const std::string dims = ", (pg_catalog.array_lower(t.\"a\", 1) OPERATOR(pg_catalog.*) 8 OPERATOR(pg_catalog.+) "
+                             "pg_catalog.array_ndims(t.\"a\"))::pg_catalog.int8";
+    EXPECT_EQ(via_column_hash("a", "text[]"), "pg_catalog.hash_array_extended(t.\"a\", 0)" + dims);
+    EXPECT_EQ(via_column_hash("a", "uuid[][]"), "pg_catalog.hash_array_extended(t.\"a\", 0)" + dims);
 }
 
 TEST(ViaColumnHash, TextFallback) {
@@ -28,6 +33,12 @@ TEST(ViaColumnHash, TextFallback) {
     EXPECT_EQ(via_column_hash("j", "json"), "pg_catalog.hashtextextended(t.\"j\"::pg_catalog.text, 0)");
     EXPECT_EQ(via_column_hash("m", "mood"), "pg_catalog.hashtextextended(t.\"m\"::pg_catalog.text, 0)");
     EXPECT_EQ(via_column_hash("m", "mood[]"), "pg_catalog.hashtextextended(t.\"m\"::pg_catalog.text, 0)");
+    // arrays of types whose hash is not exact (numeric, jsonb, float, ...)
+    EXPECT_EQ(via_column_hash("a", "numeric[]"), "pg_catalog.hashtextextended(t.\"a\"::pg_catalog.text, 0)");
+    EXPECT_EQ(via_column_hash("a", "jsonb[]"), "pg_catalog.hashtextextended(t.\"a\"::pg_catalog.text, 0)");
+    // interval ('1 day' = '24 hours') and jsonb (1.0 = 1.00) hash equal values of different text alike
+    EXPECT_EQ(via_column_hash("i", "interval"), "pg_catalog.hashtextextended(t.\"i\"::pg_catalog.text, 0)");
+    EXPECT_EQ(via_column_hash("j", "jsonb"), "pg_catalog.hashtextextended(t.\"j\"::pg_catalog.text, 0)");
     EXPECT_EQ(via_column_hash("we\"ird", "-"), "pg_catalog.hashtextextended(t.\"we\"\"ird\"::pg_catalog.text, 0)");
 }
 
