@@ -10,33 +10,13 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
+load ../lib/syncfixture
 
 setup_file() {
 	pgsb_start src dst
 	psql_on src -c "CREATE DATABASE s"
-	psql_on src s <<'SQL'
-CREATE TABLE t_int (id serial PRIMARY KEY, txt text, num numeric(12,3), ts timestamptz, b bytea,
-  j jsonb, arr int[], note text);
-INSERT INTO t_int (txt, num, ts, b, j, arr, note)
-SELECT 'row ' || g || E'\twith tab\nand newline', g * 1.125, '2024-01-01 00:00+00'::timestamptz + g * interval '1 hour',
-  decode(md5(g::text), 'hex'), jsonb_build_object('g', g, 'even', g % 2 = 0), ARRAY[g, g + 1],
-  CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END
-FROM generate_series(1, 3000) g;
-CREATE TABLE t_text (code text PRIMARY KEY, v text);
-INSERT INTO t_text SELECT 'key ' || g || CASE g % 4 WHEN 0 THEN E'\t(tab)' WHEN 1 THEN E'\n"nl",' ELSE '' END, 'v' || g
-FROM generate_series(1, 1200) g;
-CREATE TABLE t_uuid (id uuid PRIMARY KEY, v int);
-INSERT INTO t_uuid SELECT md5(g::text)::uuid, g FROM generate_series(1, 1500) g;
-CREATE TABLE t_comp (a int, b text, v text, PRIMARY KEY (a, b));
-INSERT INTO t_comp SELECT g % 13, 'b ' || g, 'v' || g FROM generate_series(1, 1300) g;
-CREATE TABLE t_nokey (v text, n int);
-INSERT INTO t_nokey SELECT 'x' || g, g FROM generate_series(1, 300) g;
-CREATE TABLE t_same (id int PRIMARY KEY, v text);
-INSERT INTO t_same SELECT g, 'same ' || g FROM generate_series(1, 2000) g;
-ANALYZE;
-SQL
-	psql_on dst -c "CREATE DATABASE base"
-	pg_dump -d "$(pgsb_conninfo src s)" | psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo dst base)" >/dev/null
+	sync_source_sql | psql_on src s
+	sync_base s
 }
 
 teardown_file() { pgsb_stop; }

@@ -7,6 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/pgsandbox
+load ../lib/syncfixture
 
 setup_file() {
 	pgsb_start src dst
@@ -30,8 +31,7 @@ CREATE TABLE grandchild (id int PRIMARY KEY, child_id int REFERENCES child DEFER
 INSERT INTO grandchild SELECT g, g FROM generate_series(1, 200) g;
 ANALYZE;
 SQL
-	psql_on dst -c "CREATE DATABASE base"
-	pg_dump -d "$(pgsb_conninfo src s)" | psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo dst base)" >/dev/null
+	sync_base s
 }
 
 teardown_file() { pgsb_stop; }
