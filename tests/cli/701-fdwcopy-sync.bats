@@ -30,34 +30,12 @@ setup() {
 	W="$BATS_TEST_TMPDIR/work"
 }
 
-# The drift: 8 rows updated (one to NULLs, one key changed), 6 deleted, 5 inserted
-# on the target, one table without a key changed, the sequence moved back.
-drift() {
-	psql_on dst t <<'SQL'
-UPDATE t_int SET txt = E'changed\ttab\nline', num = NULL WHERE id IN (10, 2500);
-UPDATE t_int SET ts = NULL, b = NULL, j = NULL, arr = NULL, note = NULL WHERE id = 1234;
-UPDATE t_int SET j = '{"g": 0}', arr = '{}' WHERE id = 77;
-UPDATE t_int SET id = 90000 WHERE id = 7;
-DELETE FROM t_int WHERE id IN (1500, 1501);
-INSERT INTO t_int (id, txt) VALUES (5000, 'extra'), (6000, 'extra');
-UPDATE t_text SET v = 'changed' WHERE code = E'key 5\n"nl",';
-DELETE FROM t_text WHERE code = E'key 8\t(tab)';
-INSERT INTO t_text VALUES (E'zz\tnew', 'extra');
-UPDATE t_uuid SET v = -1 WHERE id = md5('42')::uuid;
-DELETE FROM t_uuid WHERE id = md5('43')::uuid;
-UPDATE t_comp SET v = NULL WHERE a = 3 AND b = 'b 3';
-DELETE FROM t_comp WHERE a = 4 AND b = 'b 4';
-INSERT INTO t_comp VALUES (99, 'b extra', 'x'), (4, 'b 4 new', 'y');
-DELETE FROM t_nokey WHERE n = 3;
-SELECT setval('t_int_id_seq', 5);
-SQL
-} >/dev/null
 
 # results_sum FILE TABLE COLUMN: the sum of a result line column for TABLE.
 results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += $c } END { print s + 0 }' "$1"; }
 
 @test "sync: a drifted target becomes equal under verify; only differing ranges move" {
-	drift
+	sync_drift
 	run ! fdwcopy verify -q --source "$S" --target "$T"
 	fdwcopy sync --delete --jobs 2 --chunk-rows 500 --min-chunk-rows 50 --dir "$W" \
 		--source "$S" --target "$T" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
@@ -93,7 +71,7 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 	[ ! -s "$W/diff.list" ]
 	[ ! -s "$W/results" ]
 	grep -q '6 tables, 6 ranges, 0 differing: 0 rows inserted, 0 updated, 0 deleted; 0 sequences set' "$BATS_TEST_TMPDIR/out"
-	drift
+	sync_drift
 	fdwcopy sync --delete --dir "$W.2" --source "$S" --target "$T" >/dev/null
 	fdwcopy sync --delete --dir "$W.3" --source "$S" --target "$T" >"$BATS_TEST_TMPDIR/out3"
 	[ ! -s "$W.3/results" ]
@@ -101,7 +79,7 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 }
 
 @test "sync --dry-run prints the plan and changes nothing" {
-	drift
+	sync_drift
 	pg_dump --data-only -d "$T" | grep -v '^\\\(un\)\?restrict ' | md5sum >"$BATS_TEST_TMPDIR/before"
 	fdwcopy sync --dry-run --delete --chunk-rows 500 --source "$S" --target "$T" >"$BATS_TEST_TMPDIR/plan"
 	pg_dump --data-only -d "$T" | grep -v '^\\\(un\)\?restrict ' | md5sum >"$BATS_TEST_TMPDIR/after"
@@ -116,7 +94,7 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 }
 
 @test "sync: an unchanged table costs one hash query a side and no key scan; one changed row is found" {
-	drift
+	sync_drift
 	table-list --by-key --one-range >"$BATS_TEST_TMPDIR/chunks"
 	# one range per table with a key, open at both ends
 	[ "$(awk -F'\t' '$1 == "table" && $4 == "t_same" && $11 == "-" && $12 == "-"' "$BATS_TEST_TMPDIR/chunks" | wc -l)" -eq 1 ]
@@ -176,7 +154,7 @@ CASES
 }
 
 @test "sync: a table missing on the target is named and nothing is written" {
-	drift
+	sync_drift
 	psql_on dst t -c "DROP TABLE t_same" -c 'ALTER TABLE t_uuid RENAME TO "t uuid"'
 	pg_dump --data-only -d "$T" | grep -v '^\\\(un\)\?restrict ' | md5sum >"$BATS_TEST_TMPDIR/before"
 	run --separate-stderr fdwcopy sync --source "$S" --target "$T"
@@ -192,7 +170,7 @@ CASES
 }
 
 @test "copy-table --merge killed in the middle leaves its range as it was; a rerun of sync converges" {
-	drift
+	sync_drift
 	# The upsert of t_int's range waits on the target (a statement trigger
 	# sleeps), so that copy-table can be killed inside the transaction; the
 	# delete of that range (of key 90000, 5000, 6000) has run by then.
@@ -233,7 +211,7 @@ SQL
 }
 
 @test "copy-table --merge: a range is compared row by row and only its differing rows move; --row-diff-max 0 moves it whole" {
-	drift
+	sync_drift
 	psql_on dst -c "DROP DATABASE IF EXISTS t2" -c "CREATE DATABASE t2 TEMPLATE t"
 	T2=$(pgsb_conninfo dst t2)
 	table-list --by-key --include-table t_int --include-table t_text --include-table t_uuid --include-table t_comp \

@@ -43,28 +43,6 @@ setup() {
 	W="$BATS_TEST_TMPDIR/work"
 }
 
-# The drift: updates (one to NULLs, one key change), deletes, inserts on the
-# target, a table without a key changed, the sequence moved back.
-drift() {
-	psql_on dst t <<'SQL'
-UPDATE t_int SET txt = E'changed\ttab\nline', num = NULL WHERE id IN (10, 2500);
-UPDATE t_int SET ts = NULL, b = NULL, j = NULL, arr = NULL, note = NULL, d = NULL, f = NULL, ok = NULL WHERE id = 1234;
-UPDATE t_int SET j = '{"g": 0}', arr = '{}', b = '\x00', d = d + 1, f = -f, ok = NOT ok WHERE id = 77;
-UPDATE t_int SET id = 90000 WHERE id = 7;
-DELETE FROM t_int WHERE id IN (1500, 1501);
-INSERT INTO t_int (id, txt) VALUES (5000, 'extra'), (6000, 'extra');
-UPDATE t_text SET v = 'changed' WHERE code = E'key 5\n"nl",';
-DELETE FROM t_text WHERE code = E'key 8\t(tab)';
-INSERT INTO t_text VALUES (E'zz\tnew', 'extra');
-UPDATE t_uuid SET v = -1 WHERE id = md5('42')::uuid;
-DELETE FROM t_uuid WHERE id = md5('43')::uuid;
-UPDATE t_comp SET v = NULL WHERE a = 3 AND b = 'b 3';
-DELETE FROM t_comp WHERE a = 4 AND b = 'b 4';
-INSERT INTO t_comp VALUES (99, 'b extra', 'x'), (4, 'b 4 new', 'y');
-DELETE FROM t_nokey WHERE n = 3;
-SELECT setval('t_int_id_seq', 5);
-SQL
-} >/dev/null
 
 # leftovers: the servers, user mappings and schemas of the mode on the
 # target, and postgres_fdw (which database t does not have), one per line.
@@ -103,7 +81,7 @@ unslow() {
 }
 
 @test "sync --via-fdw: a drifted target becomes equal; nothing of the mode is left; the password is in no log nor ps" {
-	drift
+	sync_drift
 	# the target's own FDW layer, which the sync must not touch
 	psql_on dst t -c "CREATE EXTENSION postgres_fdw" -c "CREATE SERVER own_srv FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'x')" \
 		-c "CREATE USER MAPPING FOR postgres SERVER own_srv OPTIONS (user 'me')" -c "CREATE SCHEMA own_schema"
@@ -155,7 +133,7 @@ unslow() {
 }
 
 @test "sync --via-fdw: a failing merge leaves nothing of the mode behind; a rerun converges" {
-	drift
+	sync_drift
 	psql_on dst t <<'SQL'
 CREATE FUNCTION fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
 CREATE TRIGGER fail AFTER INSERT ON t_text FOR EACH STATEMENT EXECUTE FUNCTION fail();
@@ -173,7 +151,7 @@ SQL
 }
 
 @test "sync --via-fdw killed with -9: its watchdog drops the mode's objects" {
-	drift
+	sync_drift
 	slow_trigger
 	setsid fdwcopy sync --via-fdw --delete --dir "$W" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	syncpid=$!
@@ -190,7 +168,7 @@ SQL
 }
 
 @test "sync --via-fdw: what a run killed with its watchdog left, the next run drops and says so" {
-	drift
+	sync_drift
 	slow_trigger
 	setsid fdwcopy sync --via-fdw --delete --dir "$W" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	syncpid=$!

@@ -37,3 +37,27 @@ sync_base() {
 	psql_on dst -c "CREATE DATABASE base"
 	pg_dump -d "$(pgsb_conninfo src "$1")" | psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo dst base)" >/dev/null
 }
+
+# sync_drift: the target database t drifts from the source: 8 rows updated
+# (one to NULLs in every column, one key changed), 6 deleted, 5 inserted, one
+# table without a key changed, the sequence moved back.
+sync_drift() {
+	psql_on dst t <<'SQL'
+UPDATE t_int SET txt = E'changed\ttab\nline', num = NULL WHERE id IN (10, 2500);
+UPDATE t_int SET ts = NULL, b = NULL, j = NULL, arr = NULL, note = NULL, d = NULL, f = NULL, ok = NULL WHERE id = 1234;
+UPDATE t_int SET j = '{"g": 0}', arr = '{}', b = '\x00', d = d + 1, f = -f, ok = NOT ok WHERE id = 77;
+UPDATE t_int SET id = 90000 WHERE id = 7;
+DELETE FROM t_int WHERE id IN (1500, 1501);
+INSERT INTO t_int (id, txt) VALUES (5000, 'extra'), (6000, 'extra');
+UPDATE t_text SET v = 'changed' WHERE code = E'key 5\n"nl",';
+DELETE FROM t_text WHERE code = E'key 8\t(tab)';
+INSERT INTO t_text VALUES (E'zz\tnew', 'extra');
+UPDATE t_uuid SET v = -1 WHERE id = md5('42')::uuid;
+DELETE FROM t_uuid WHERE id = md5('43')::uuid;
+UPDATE t_comp SET v = NULL WHERE a = 3 AND b = 'b 3';
+DELETE FROM t_comp WHERE a = 4 AND b = 'b 4';
+INSERT INTO t_comp VALUES (99, 'b extra', 'x'), (4, 'b 4 new', 'y');
+DELETE FROM t_nokey WHERE n = 3;
+SELECT setval('t_int_id_seq', 5);
+SQL
+} >/dev/null
