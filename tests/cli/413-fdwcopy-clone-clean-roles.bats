@@ -264,6 +264,24 @@ and its orders" ]
 	[[ $output == *"equal"* ]]
 }
 
+@test "dump --roles from a source role that cannot read pg_authid: refused, the directory it made is gone, no word of an incomplete backup; --no-role-passwords into the same --dir works" {
+	B=$BATS_TEST_TMPDIR/bk-cloner
+	run --separate-stderr fdwcopy dump --roles --source "$R user=cloner" --dir "$B"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"--roles: the source role cannot read pg_authid, where pg_dumpall reads the roles' passwords; nothing was dumped"* ]]
+	[[ $stderr != *"incomplete"* ]]
+	[ ! -e "$B" ]
+	# a directory the user made is left in place, empty
+	mkdir "$B"
+	run --separate-stderr fdwcopy dump --roles --source "$R user=cloner" --dir "$B"
+	[ "$status" -eq 1 ]
+	[ -d "$B" ] && [ -z "$(ls -A "$B")" ]
+	run --separate-stderr fdwcopy dump --roles --no-role-passwords --source "$R user=cloner" --dir "$B"
+	[ "$status" -eq 0 ]
+	[[ $output == *"(without passwords)"* ]]
+	[ -f "$B/MANIFEST" ] && [ -f "$B/roles.sql" ]
+}
+
 @test "dump: --no-role-passwords needs --roles" {
 	run --separate-stderr fdwcopy dump --no-role-passwords --source "$R" --dir "$BATS_TEST_TMPDIR/bk"
 	[ "$status" -eq 2 ]
