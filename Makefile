@@ -21,7 +21,7 @@ CXX       ?= g++
 CXXFLAGS  ?= -O2 -g
 CXXFLAGS  += -std=c++17 -Wall -Wextra -Ilib -I$(shell pg_config --includedir 2>/dev/null || echo /usr/include/postgresql) \
              -DFDWCOPY_VERSION='"$(VERSION)"'
-LDLIBS    := -lpq -lboost_program_options -lboost_filesystem -lpthread -lz
+LDLIBS    := -lpq -lboost_program_options -lboost_filesystem -lpthread -lz -lcrypto
 
 # Tools whose source exists yet (all of them once every issue has landed).
 BUILT_TOOLS   := $(filter $(patsubst tools/%.cpp,%,$(wildcard tools/*.cpp)),$(TOOLS))
@@ -44,7 +44,7 @@ SUBST      = sed -e 's/@VERSION@/$(VERSION)/g'
 DEB_PACKAGES := g++ make libpq-dev libboost-program-options-dev libboost-dev \
                 libboost-filesystem-dev libgtest-dev bats bats-support bats-assert \
                 postgresql-15 postgresql-client-15 time parallel groff-base shellcheck \
-                postgresql-15-partman postgresql-15-postgis-3 zlib1g-dev
+                postgresql-15-partman postgresql-15-postgis-3 zlib1g-dev libssl-dev
 
 # Shell files for lint, besides the scripts (lint picks those with a shell
 # shebang, or, as the sourced fdwcopy-sh-* libraries, "# shellcheck shell=bash"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # dump-pack (fdwcopy dump's compression step): one read of each file gives its
-# newline and byte counts and its gzip-format copy, which gzip and pg_restore
-# read back to the same bytes; a failure names the file and leaves it whole.
+# newline and byte counts, its gzip-format copy, which gzip and pg_restore
+# read back to the same bytes, and the sha256 of the file it leaves; a failure
+# names the file and leaves it whole.
 
 # shellcheck disable=SC2154 # bats' run --separate-stderr sets stderr
 bats_require_minimum_version 1.5.0
@@ -23,7 +24,10 @@ setup() {
 	[ -z "$stderr" ]
 	read -r lines bytes < <(wc -lc <"$D/orig")
 	[ "${lines}" -eq 3003 ]
-	printf '%s\t%s\t%s\n' "$D/1.dat.gz" "$lines" "$bytes" "$D/empty.dat.gz" 0 0 >"$D/expected"
+	sha() { sha256sum "$1" | cut -d' ' -f1; }
+	# the sha256 and size are those of FILE.gz as written (sha256sum reads it back)
+	printf '%s\t%s\t%s\t%s\t%s\n' "$D/1.dat.gz" "$lines" "$bytes" "$(sha "$D/1.dat.gz")" "$(stat -c %s "$D/1.dat.gz")" \
+		"$D/empty.dat.gz" 0 0 "$(sha "$D/empty.dat.gz")" "$(stat -c %s "$D/empty.dat.gz")" >"$D/expected"
 	diff -u "$D/expected" <(printf '%s\n' "$output")
 	gzip -dc "$D/1.dat.gz" | cmp - "$D/orig"
 	[ "$(gzip -dc "$D/empty.dat.gz" | wc -c)" -eq 0 ]
@@ -42,7 +46,9 @@ setup() {
 	gzip -dc "$D/b.dat.gz" | cmp - "$D/orig"
 	run dump-pack --level 0 "$D/1.dat"
 	[ "$status" -eq 0 ]
-	[ "$output" = "$(printf '%s\t%s\t%s' "$D/1.dat" 3003 "$(stat -c %s "$D/orig")")" ]
+	# at level 0 the sha256 is of FILE as read
+	size=$(stat -c %s "$D/orig")
+	[ "$output" = "$(printf '%s\t%s\t%s\t%s\t%s' "$D/1.dat" 3003 "$size" "$(sha256sum <"$D/orig" | cut -d' ' -f1)" "$size")" ]
 	cmp "$D/1.dat" "$D/orig"
 	[ ! -e "$D/1.dat.gz" ]
 }
@@ -50,7 +56,7 @@ setup() {
 @test "a file that cannot be read or written is named, left whole, no .part left; the files before it are done" {
 	run --separate-stderr dump-pack "$D/empty.dat" "$D/missing.dat"
 	[ "$status" -eq 1 ]
-	[ "$output" = "$(printf '%s\t0\t0' "$D/empty.dat.gz")" ]
+	[ "$output" = "$(printf '%s\t0\t0\t%s\t%s' "$D/empty.dat.gz" "$(sha256sum <"$D/empty.dat.gz" | cut -d' ' -f1)" "$(stat -c %s "$D/empty.dat.gz")")" ]
 	[[ $stderr == *"dump-pack: error: could not open \"$D/missing.dat\": No such file or directory"* ]]
 	# the compressed copy cannot be written: a .part in the way that is a directory
 	mkdir "$D/1.dat.gz.part"
