@@ -33,6 +33,7 @@
 #include "quote.h"
 #include "size.h"
 #include "snapshot.h"
+#include "tablechecksum.h"
 
 namespace fdwcopy {
 
@@ -270,6 +271,7 @@ private:
     std::string src_ci_, tgt_ci_;
     CopyOptions opt_;
     std::unique_ptr<Connection> src_, tgt_;
+    std::unique_ptr<Connection> lsrc_, ltgt_;  // merge_stream's list sessions
     bool same_major_ = false;
 
     // --since: "column >= since", since cast to the column's type (an index
@@ -301,6 +303,8 @@ private:
     // then only the rows that differ are deleted, read and upserted. When
     // more than --row-diff-max percent of the range's rows differ (or the
     // servers cannot list the same way), the whole range is streamed instead.
+    // With --batch-rows, the lists are merged as they stream in and the
+    // differing rows applied in batches, one transaction each (merge_stream).
     ItemResult merge_range(const WorkItem& w) {
         const auto t0 = Clock::now();
         std::vector<std::string> keys = item_keys(w);
@@ -315,16 +319,11 @@ private:
         r.merged = true;
         int64_t rows = 0, streamed = 0;
         RowDiff d;
-        if (row_diff_possible(mt) && row_diff(w, keys, mt, &d)) {
+        if (opt_.batch_rows > 0 && row_diff_possible(mt)) {
+            merge_stream(w, keys, mt, t0, &rows, &streamed, &r);
+        } else if (row_diff_possible(mt) && row_diff(w, keys, mt, &d)) {
             ++row_ranges_;
-            if (opt_.del && !d.remove.empty()) {
-                Result x = tgt_->exec("DELETE FROM ONLY " + quote_qualified(w.schema, w.name) + " t WHERE " +
-                                      w.predicate() + " AND " + key_set_condition(keys, mt.tgt_key_types, d.remove));
-                r.deleted = std::strtoll(PQcmdTuples(x.get()), nullptr, 10);
-            }
-            if (!opt_.delete_only && !d.upsert.empty())
-                rows = load_and_upsert(w, keys, mt, key_set_condition(keys, mt.src_key_types, d.upsert), false, t0,
-                                       &streamed, &r);
+            apply_row_diff(w, keys, mt, d, t0, &rows, &streamed, &r);
         } else {
             rows = load_and_upsert(w, keys, mt, "", opt_.del, t0, &streamed, &r);
         }
@@ -435,6 +434,113 @@ private:
         const int64_t base = std::max(d->source_rows, d->target_rows);
         const int64_t counted = d->upsert.size() + (opt_.del ? d->remove.size() : 0);
         return !d->overflow && counted * 100 <= base * opt_.row_diff_max;
+    }
+
+    // The keys of d in the target's open transaction: with --delete, those
+    // of d.remove deleted (first: a key change, or a unique value moving to
+    // another row, does not collide with the row it replaces); unless
+    // --delete-only, the source's rows of d.upsert read and upserted. Adds
+    // to *rows and *streamed (rows and bytes read from the source) and to
+    // the counts of *r.
+    void apply_row_diff(const WorkItem& w, const std::vector<std::string>& keys, const MergeTable& mt, const RowDiff& d,
+                        Clock::time_point t0, int64_t* rows, int64_t* streamed, ItemResult* r) {
+        if (opt_.del && !d.remove.empty()) {
+            Result x = tgt_->exec("DELETE FROM ONLY " + quote_qualified(w.schema, w.name) + " t WHERE " +
+                                  w.predicate() + " AND " + key_set_condition(keys, mt.tgt_key_types, d.remove));
+            r->deleted += std::strtoll(PQcmdTuples(x.get()), nullptr, 10);
+        }
+        if (opt_.delete_only || d.upsert.empty()) return;
+        ItemResult b;
+        int64_t bytes = 0;
+        *rows += load_and_upsert(w, keys, mt, key_set_condition(keys, mt.src_key_types, d.upsert), false, t0, &bytes, &b);
+        *streamed += bytes;
+        r->inserted += b.inserted;
+        r->updated += b.updated;
+    }
+
+    // --batch-rows: the range's (key, row hash) lists are read on two more
+    // sessions (lsrc_ in src_'s snapshot, ltgt_), both at once, in the plan
+    // each server finds cheapest for the order, and merged as they come
+    // (memory: one batch of keys); every batch_rows differing keys the batch
+    // is applied (apply_row_diff) and the target's transaction committed,
+    // and the next batch begins. The last batch is left for finish_merge to
+    // commit. A failure leaves the committed batches applied and the others
+    // not: a rerun compares again and converges.
+    void merge_stream(const WorkItem& w, const std::vector<std::string>& keys, const MergeTable& mt, Clock::time_point t0,
+                      int64_t* rows, int64_t* streamed, ItemResult* r) {
+        const KeyOrder order = key_order(mt.src_key_types, mt.tgt_key_types);
+        const std::string sql =
+            "COPY (" + row_hash_list_sql(w, keys, opt_.delete_only ? "0" : row_hash(mt.hash_exprs), order) + ") TO STDOUT";
+        RowDiff batch;
+        int64_t batches = 0;
+        try {
+            open_list_sessions(opt_.snapshot.empty() ? src_->scalar("SELECT pg_catalog.pg_export_snapshot()") : opt_.snapshot);
+            Connection* c[2] = {lsrc_.get(), ltgt_.get()};
+            for (auto* x : c)
+                if (!PQsendQuery(x->get(), sql.c_str())) throw Error(x->role() + ": " + result_error(x->get(), nullptr));
+            for (auto* x : c) {
+                Result copy(PQgetResult(x->get()));
+                if (!copy || PQresultStatus(copy.get()) != PGRES_COPY_OUT)
+                    throw Error(x->role() + ": " + result_error(x->get(), copy.get()));
+            }
+            CopyOutLines sl(*lsrc_), tl(*ltgt_);
+            std::string line;
+            auto reader = [&line](CopyOutLines& l) {
+                return [&l, &line](std::string* k, std::string* h) {
+                    if (!l.next(&line)) return false;
+                    split_key_hash(line, k, h);
+                    return true;
+                };
+            };
+            auto apply = [&] {
+                apply_row_diff(w, keys, mt, batch, t0, rows, streamed, r);
+                ++batches;
+                log_verbose(w.label() + ": batch " + std::to_string(batches) + ": " +
+                            std::to_string(batch.upsert.size()) + " rows to upsert, " +
+                            std::to_string(batch.remove.size()) + " to delete");
+                batch.upsert.clear();
+                batch.remove.clear();
+            };
+            auto emit = [&](bool remove, const std::string& key) {
+                if (remove ? !opt_.del : opt_.delete_only) return;
+                (remove ? batch.remove : batch.upsert).push_back(key);
+                if (static_cast<int64_t>(batch.upsert.size() + batch.remove.size()) < opt_.batch_rows) return;
+                apply();
+                commit_durable(*tgt_);
+                tgt_->exec("BEGIN");
+                tgt_->exec("SET CONSTRAINTS ALL DEFERRED");
+            };
+            diff_sorted_streams(reader(sl), reader(tl), order, emit, &batch.source_rows, &batch.target_rows);
+            if (!batch.upsert.empty() || !batch.remove.empty()) apply();
+            lsrc_->exec("COMMIT");
+            ltgt_->exec("COMMIT");
+        } catch (...) {
+            // in the middle of their COPYs: dropped (the servers end them)
+            lsrc_.reset();
+            ltgt_.reset();
+            throw;
+        }
+        log_verbose(w.label() + ": " + std::to_string(batch.source_rows) + " source rows and " +
+                    std::to_string(batch.target_rows) + " target rows listed, " + std::to_string(batches) + " batches");
+    }
+
+    // The sessions of merge_stream's lists, opened on first use and kept:
+    // compare settings (as table-diff's), the source's client encoding on
+    // both (as src_ and tgt_: the keys' text is the same bytes), each in a
+    // REPEATABLE READ, READ ONLY transaction, the source's in snapshot.
+    void open_list_sessions(const std::string& snapshot) {
+        const char* enc = PQparameterStatus(src_->get(), "server_encoding");
+        for (auto* p : {&lsrc_, &ltgt_}) {
+            if (*p) continue;
+            const bool src = p == &lsrc_;
+            std::unique_ptr<Connection> c(new Connection(src ? src_ci_ : tgt_ci_, src ? "source" : "target"));
+            setup_compare_session(*c);
+            if (enc && PQsetClientEncoding(c->get(), enc) != 0)
+                throw Error(c->role() + ": could not set client_encoding: " + c->error_message());
+            *p = std::move(c);
+        }
+        begin_snapshot_transaction(*lsrc_, snapshot);
+        begin_snapshot_transaction(*ltgt_, "");
     }
 
     // The source's rows of the range (those matching extra, a condition over

@@ -38,6 +38,11 @@ struct CopyOptions {
                                         // row hash lists, lib/rowdiff.h) and only its differing
                                         // rows merged while at most this percent of its rows
                                         // differ; above, the whole range is merged (0: always)
+    int64_t batch_rows = 0;             // with merge, > 0: a range is compared row by row as its
+                                        // (key, row hash) lists stream in (two more sessions, one
+                                        // a side), its differing rows applied every batch_rows
+                                        // differing keys, each batch one target transaction
+                                        // (row_diff_max does not apply); 0: one transaction a range
     std::string since, updated_at;      // with merge, both set: only the source's rows of a range
                                         // with updated_at >= since (a timestamptz) are merged
                                         // (fdwcopy sync --since); no item is copied whole

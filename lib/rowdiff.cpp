@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 
 #include "keyrange.h"
 #include "log.h"
@@ -40,11 +41,13 @@ namespace {
 int64_t key_integer(const std::string& k) {
     size_t b = !k.empty() && k[0] == '(' ? 1 : 0, e = k.size() - (b ? 1 : 0);
     if (e <= b || (b && k.back() != ')')) throw Error("not an integer key: " + k);
-    std::string digits = k.substr(b, e - b);
+    // parsed in place: a streamed merge compares every key of both lists
+    const char* first = k.c_str() + b;
     char* end = nullptr;
     errno = 0;
-    long long v = std::strtoll(digits.c_str(), &end, 10);
-    if (errno != 0 || end == digits.c_str() || *end != '\0') throw Error("not an integer key: " + k);
+    long long v = std::strtoll(first, &end, 10);
+    if (errno != 0 || end == first || end != k.c_str() + e)
+        throw Error("not an integer key: " + k);
     return v;
 }
 
@@ -56,8 +59,8 @@ int compare_keys(const std::string& a, const std::string& b, KeyOrder order) {
     return x < y ? -1 : x == y ? 0 : 1;
 }
 
-void diff_sorted_lists(const KeyHashNext& source, const KeyHashNext& target, KeyOrder order, size_t max_keys,
-                       RowDiff* out) {
+void diff_sorted_streams(const KeyHashNext& source, const KeyHashNext& target, KeyOrder order, const KeyDiffEmit& emit,
+                         int64_t* source_rows, int64_t* target_rows) {
     std::string sk, sh, tk, th, prev_s, prev_t;
     bool has_s = false, has_t = false, first_s = true, first_t = true;
     // Reads the next pair of one side, checking that its keys increase.
@@ -73,28 +76,33 @@ void diff_sorted_lists(const KeyHashNext& source, const KeyHashNext& target, Key
         ++*count;
         return true;
     };
-    auto keep = [&](std::vector<std::string>& v, const std::string& key) {
-        ++out->differing;
-        if (v.size() + (&v == &out->upsert ? out->remove.size() : out->upsert.size()) >= max_keys) {
-            out->overflow = true;
-            return;
-        }
-        v.push_back(key);
-    };
-    has_s = advance(source, "source", &sk, &sh, &prev_s, &first_s, &out->source_rows);
-    has_t = advance(target, "target", &tk, &th, &prev_t, &first_t, &out->target_rows);
+    has_s = advance(source, "source", &sk, &sh, &prev_s, &first_s, source_rows);
+    has_t = advance(target, "target", &tk, &th, &prev_t, &first_t, target_rows);
     while (has_s || has_t) {
         int c = !has_s ? 1 : !has_t ? -1 : compare_keys(sk, tk, order);
         if (c == 0) {
-            if (sh != th) keep(out->upsert, sk);
+            if (sh != th) emit(false, sk);
         } else if (c < 0) {
-            keep(out->upsert, sk);  // only on the source
+            emit(false, sk);  // only on the source
         } else {
-            keep(out->remove, tk);  // only on the target
+            emit(true, tk);  // only on the target
         }
-        if (c <= 0) has_s = advance(source, "source", &sk, &sh, &prev_s, &first_s, &out->source_rows);
-        if (c >= 0) has_t = advance(target, "target", &tk, &th, &prev_t, &first_t, &out->target_rows);
+        if (c <= 0) has_s = advance(source, "source", &sk, &sh, &prev_s, &first_s, source_rows);
+        if (c >= 0) has_t = advance(target, "target", &tk, &th, &prev_t, &first_t, target_rows);
     }
+}
+
+void diff_sorted_lists(const KeyHashNext& source, const KeyHashNext& target, KeyOrder order, size_t max_keys,
+                       RowDiff* out) {
+    auto keep = [&](bool remove, const std::string& key) {
+        ++out->differing;
+        if (out->upsert.size() + out->remove.size() >= max_keys) {
+            out->overflow = true;
+            return;
+        }
+        (remove ? out->remove : out->upsert).push_back(key);
+    };
+    diff_sorted_streams(source, target, order, keep, &out->source_rows, &out->target_rows);
 }
 
 bool CopyOutLines::next(std::string* line) {
@@ -126,7 +134,10 @@ void split_key_hash(const std::string& line, std::string* key, std::string* hash
     size_t tab = line.find('\t');
     if (tab == std::string::npos || line.find('\t', tab + 1) != std::string::npos)
         throw Error("a key list line has not two fields: " + line);
-    *key = tsv_unescape(line.substr(0, tab));
+    // (a key without a backslash, every integer key: no copy to unescape;
+    // a streamed merge splits every line of both lists)
+    if (std::memchr(line.data(), '\\', tab)) *key = tsv_unescape(line.substr(0, tab));
+    else key->assign(line, 0, tab);
     hash->assign(line, tab + 1, std::string::npos);
 }
 

@@ -70,6 +70,18 @@ struct RowDiff {
 // One list: next(&key, &hash) gives the next pair, false at its end.
 using KeyHashNext = std::function<bool(std::string* key, std::string* hash)>;
 
+// One differing key of a merge: remove = the target has it and the source
+// does not; else the source's row is missing on the target or differs.
+using KeyDiffEmit = std::function<void(bool remove, const std::string& key)>;
+
+// Merges the two sorted lists (see above) as they are read, in memory
+// independent of their length: emit(remove, key) for every differing key,
+// in key order; *source_rows and *target_rows get the lengths of the lists
+// (added to). Throws Error("<side>: ...") when a list is not strictly
+// increasing, and whatever emit throws.
+void diff_sorted_streams(const KeyHashNext& source, const KeyHashNext& target, KeyOrder order, const KeyDiffEmit& emit,
+                         int64_t* source_rows, int64_t* target_rows);
+
 // Merges the two sorted lists (see above) into *out. At most max_keys keys
 // are kept in upsert + remove; past that overflow is set and the rest is only
 // counted (both lists are still read to their end). Throws Error("<side>:

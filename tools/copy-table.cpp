@@ -38,6 +38,11 @@ int main(int argc, char** argv) {
          "with --merge: compare a range's rows by key and row hash and merge only those that "
          "differ while at most PCT percent of them do; above, merge the whole range (0: always "
          "whole; default: 10)")
+        ("batch-rows", po::value<int64_t>(&opt.batch_rows)->value_name("N"),
+         "with --merge: compare a range's rows by key and row hash as both lists stream in, and "
+         "apply its differing rows in batches of up to N, one transaction each (for whole tables: "
+         "memory independent of the table's size; --row-diff-max does not apply; default: 0, "
+         "one transaction a range)")
         ("since", po::value<std::string>(&opt.since)->value_name("TIMESTAMP"),
          "with --merge: only the source's rows of a range whose --updated-at column is at or after "
          "TIMESTAMP (incremental sync)")
@@ -72,6 +77,7 @@ int main(int argc, char** argv) {
     }
     if ((rc = cli.check_range("-j/--jobs", opt.jobs, 1, 1024)) >= 0) return rc;
     if ((rc = cli.check_range("--row-diff-max", opt.row_diff_max, 0, 100)) >= 0) return rc;
+    if ((rc = cli.check_range("--batch-rows", opt.batch_rows, 0, 1000000000)) >= 0) return rc;
     opt.keep_going = cli.vm.count("keep-going") > 0;
     opt.merge = cli.has("merge");
     opt.disable_triggers = cli.has("disable-triggers");
@@ -82,6 +88,7 @@ int main(int argc, char** argv) {
     if (cli.has("since") != cli.has("updated-at"))
         return cli.usage_error(cli.has("since") ? "--since needs --updated-at" : "--updated-at needs --since");
     if (cli.has("since") && !opt.merge) return cli.usage_error("--since needs --merge");
+    if (opt.batch_rows > 0 && !opt.merge) return cli.usage_error("--batch-rows needs --merge");
     if (cli.has("since") && opt.del)
         return cli.usage_error("--since cannot be used with --delete (rows deleted on the source are not seen)");
     if (cli.has("since") && (opt.since.empty() || opt.updated_at.empty()))

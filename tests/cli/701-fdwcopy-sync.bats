@@ -73,6 +73,11 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 	grep -q '6 tables, 6 ranges, 0 differing: 0 rows inserted, 0 updated, 0 deleted; 0 sequences set' "$BATS_TEST_TMPDIR/out"
 	sync_drift
 	fdwcopy sync --delete --dir "$W.2" --source "$S" --target "$T" >/dev/null
+	# each differing table whole (not cut), compared row by row: one result
+	# line, and only its 7 new or changed rows read from the source
+	[ "$(awk -F'\t' '$4 == "t_int"' "$W.2/results" | wc -l)" -eq 1 ]
+	[ "$(results_sum "$W.2/results" t_int 13)" -eq 7 ]
+	[ "$(results_sum "$W.2/results" t_int 18)" -eq 3 ]
 	fdwcopy sync --delete --dir "$W.3" --source "$S" --target "$T" >"$BATS_TEST_TMPDIR/out3"
 	[ ! -s "$W.3/results" ]
 	grep -q ' 0 differing: 0 rows inserted, 0 updated, 0 deleted' "$BATS_TEST_TMPDIR/out3"
@@ -208,6 +213,40 @@ SQL
 	psql_on dst t -c "DROP TRIGGER slow ON t_int" -c "DROP FUNCTION slow()" -c "ALTER DATABASE t RESET client_connection_check_interval"
 	fdwcopy sync --delete --source "$S" --target "$T" >/dev/null
 	fdwcopy verify --source "$S" --target "$T" >/dev/null
+}
+
+@test "copy-table --merge --batch-rows: a whole table's differing rows are applied in batches, each whole or not; a rerun converges" {
+	sync_drift
+	# t_int's differing keys in key order: 7, 10, 77, 1234, 1500, 1501, 2500
+	# (upserts), 5000, 6000, 90000 (deletes); in batches of 2, the second
+	# ({77, 1234}) fails on 1234's update
+	psql_on dst t <<'SQL'
+CREATE FUNCTION no_1234() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+  IF NEW.id = 1234 THEN RAISE EXCEPTION 'no update of 1234'; END IF; RETURN NEW; END $$;
+CREATE TRIGGER no_1234 BEFORE UPDATE ON t_int FOR EACH ROW EXECUTE FUNCTION no_1234();
+SQL
+	table-list --by-key --one-range --include-table t_int >"$BATS_TEST_TMPDIR/chunks"
+	[ "$(grep -c $'^table\t' "$BATS_TEST_TMPDIR/chunks")" -eq 1 ]
+	run --separate-stderr copy-table --merge --delete --batch-rows 2 <"$BATS_TEST_TMPDIR/chunks"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'no update of 1234'* ]]
+	# the first batch is applied, the second not at all, nor any after it
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_int WHERE id = 7")" -eq 1 ]
+	[ "$(psql_on dst t -Atc "SELECT txt FROM t_int WHERE id = 10")" = $'row 10\twith tab\nand newline' ]
+	[ "$(psql_on dst t -Atc "SELECT j FROM t_int WHERE id = 77")" = '{"g": 0}' ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_int WHERE id IN (1500, 1501)")" -eq 0 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_int WHERE id IN (5000, 6000, 90000)")" -eq 3 ]
+	psql_on dst t -c "DROP TRIGGER no_1234 ON t_int" -c "DROP FUNCTION no_1234()"
+	# the rerun: the 8 keys left, in batches of 3, 3 and 2
+	copy-table -v --merge --delete --batch-rows 3 <"$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/results" 2>"$BATS_TEST_TMPDIR/err"
+	grep -q ': 3000 source rows and 3001 target rows listed, 3 batches$' "$BATS_TEST_TMPDIR/err"
+	[ "$(results_sum "$BATS_TEST_TMPDIR/results" t_int 16)" -eq 2 ] && [ "$(results_sum "$BATS_TEST_TMPDIR/results" t_int 17)" -eq 3 ] &&
+		[ "$(results_sum "$BATS_TEST_TMPDIR/results" t_int 18)" -eq 3 ]
+	[ "$(results_sum "$BATS_TEST_TMPDIR/results" t_int 13)" -eq 5 ]
+	# t_int is equal now: table-diff passes it on no more
+	table-diff -q <"$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/diff"
+	[ "$(grep -c $'^table\t' "$BATS_TEST_TMPDIR/diff")" -eq 0 ]
+	run -2 copy-table --batch-rows 5 </dev/null
 }
 
 @test "copy-table --merge: a range is compared row by row and only its differing rows move; --row-diff-max 0 moves it whole" {

@@ -53,6 +53,23 @@ TEST(RowDiff, ChangedMissingAndExtraRows) {
     EXPECT_EQ(d.target_rows, 4);
 }
 
+TEST(RowDiff, StreamsEmitEachDifferingKeyInKeyOrder) {
+    // as the keys come, interleaved: copy-table --batch-rows cuts its
+    // batches from this order
+    std::vector<std::string> seen;
+    int64_t s = 0, t = 0;
+    diff_sorted_streams(from({{"1", "a"}, {"2", "b"}, {"4", "d"}, {"10", "x"}}),
+                        from({{"1", "a"}, {"2", "z"}, {"3", "c"}, {"10", "x"}, {"11", "y"}}), KeyOrder::Integer,
+                        [&](bool remove, const std::string& k) { seen.push_back((remove ? "-" : "+") + k); }, &s, &t);
+    EXPECT_EQ(seen, (std::vector<std::string>{"+2", "-3", "+4", "-11"}));
+    EXPECT_EQ(s, 4);
+    EXPECT_EQ(t, 5);
+    // an error of emit (a failed batch) stops the merge
+    EXPECT_THROW(diff_sorted_streams(from({{"1", "a"}, {"2", "b"}}), from({}), KeyOrder::Integer,
+                                     [](bool, const std::string& k) { if (k == "2") throw Error("batch failed"); }, &s, &t),
+                 Error);
+}
+
 TEST(RowDiff, OneSideEmpty) {
     EXPECT_EQ(diff({{"(a)", "1"}, {"(b)", "2"}}, {}).upsert, (std::vector<std::string>{"(a)", "(b)"}));
     EXPECT_EQ(diff({}, {{"(a)", "1"}}).remove, (std::vector<std::string>{"(a)"}));
