@@ -32,6 +32,30 @@ load ../lib/pgsandbox
 	[[ $output == "fdwcopy (fdwcopy) "* ]]
 }
 
+@test "fdwcopy --pg-bindir: past Debian's pg_wrapper to the newest /usr/lib/postgresql/N/bin; FDWCOPY_PG_BINDIR; PGCLUSTER keeps the wrapper" {
+	# the newest directory that holds the four programs, as pg_wrapper picks psql's
+	want=""
+	for d in $(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V); do
+		[ -x "$d/psql" ] && [ -x "$d/pg_dump" ] && [ -x "$d/pg_dumpall" ] && [ -x "$d/pg_restore" ] && want=$d
+	done
+	[ -n "$want" ]
+	# /usr/bin/psql is the wrapper (a script) on Debian
+	[ "$(head -c 2 /usr/bin/psql)" = '#!' ]
+	PATH="$REPO_ROOT/bin:/usr/bin:/bin" run --separate-stderr fdwcopy --pg-bindir
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	PGCLUSTER=15/main PATH="$REPO_ROOT/bin:/usr/bin:/bin" run --separate-stderr fdwcopy --pg-bindir
+	[ "$status" -eq 0 ]
+	[ "$output" = /usr/bin ]
+	FDWCOPY_PG_BINDIR=$want PATH="$REPO_ROOT/bin:/usr/bin:/bin" run --separate-stderr fdwcopy --pg-bindir
+	[ "$output" = "$want" ]
+	# a directory without them: the command stops, naming it and the program
+	mkdir "$BATS_TEST_TMPDIR/pg"
+	FDWCOPY_PG_BINDIR=$BATS_TEST_TMPDIR/pg run --separate-stderr fdwcopy verify --source "dbname=x" --target "dbname=y"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"fdwcopy: error: FDWCOPY_PG_BINDIR: the directory \"$BATS_TEST_TMPDIR/pg\" has no program psql"* ]]
+}
+
 @test "fdwcopy: unknown option, unknown command, bad value: exit 2 with the hint" {
 	run --separate-stderr fdwcopy --frobnicate
 	[ "$status" -eq 2 ]

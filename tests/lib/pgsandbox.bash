@@ -6,7 +6,8 @@
 # PGSB_DIR is exported so tests (which run in subshells) can find the clusters.
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export PATH="$REPO_ROOT/bin:$PATH"
+# the server's own client programs, not Debian's Perl pg_wrapper (~0.1 s a call)
+export PATH="$REPO_ROOT/bin:${PGBIN:-/usr/lib/postgresql/15/bin}:$PATH"
 # shellcheck disable=SC2034 # for the test files that load this
 FIXTURES="$REPO_ROOT/tests/fixtures"
 PAGILA_DIR="$REPO_ROOT/tests/fixtures/pagila"
