@@ -39,8 +39,8 @@ load ../lib/pgsandbox
 		[ -x "$d/psql" ] && [ -x "$d/pg_dump" ] && [ -x "$d/pg_dumpall" ] && [ -x "$d/pg_restore" ] && want=$d
 	done
 	[ -n "$want" ]
-	# /usr/bin/psql is the wrapper (a script) on Debian
-	[ "$(head -c 2 /usr/bin/psql)" = '#!' ]
+	# /usr/bin/psql is the wrapper on Debian
+	[ "$(readlink -f /usr/bin/psql)" = /usr/share/postgresql-common/pg_wrapper ]
 	PATH="$REPO_ROOT/bin:/usr/bin:/bin" run --separate-stderr fdwcopy --pg-bindir
 	[ "$status" -eq 0 ]
 	[ "$output" = "$want" ]
