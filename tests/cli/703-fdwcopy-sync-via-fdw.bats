@@ -114,7 +114,8 @@ unslow() {
 	grep -q 'statement: WITH s AS MATERIALIZED (SELECT "id", "txt", "num"' "$PGSB_DIR/dst.log"
 	run -1 grep -q Via-Sekr3t "$PGSB_DIR/dst.log"
 	run -1 grep -q Via-Sekr3t "$BATS_TEST_TMPDIR/ps.log"
-	grep -q 'fdwcopy sync --via-fdw' "$BATS_TEST_TMPDIR/ps.log"
+	# (the sampler saw the run: its driver, there for the whole sync)
+	grep -q 'fdwcopy-sync --via-fdw --delete' "$BATS_TEST_TMPDIR/ps.log"
 	run -1 grep -rq Via-Sekr3t "$W"
 }
 
