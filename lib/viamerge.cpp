@@ -24,67 +24,96 @@ namespace fdwcopy {
 
 std::string via_column_hash(const std::string& column, const std::string& type) {
     // The functions of the types' default hash operator classes (pg_amproc,
-    // support function 2), called with an argument of their own type.
+    // support function 2), called with an argument of their own type, each
+    // with what tells apart the values they hash alike but whose text (what
+    // verify compares) differs; every element a bigint (or NULL). Only what
+    // postgres_fdw 15 sends (EXPLAIN VERBOSE: the aggregate in the Remote
+    // SQL): built-in immutable functions and operators, constants, ARRAY[],
+    // CASE; not COALESCE, nor a function of text that is not a foreign
+    // column (its collation). % is the column.
+    static const std::string kSignBit =
+        "(pg_catalog.atan2(%, '-1'::pg_catalog.float8) OPERATOR(pg_catalog.<) '0'::pg_catalog.float8)"
+        "::pg_catalog.int4::pg_catalog.int8";
     static const std::vector<std::pair<std::regex, std::string>> kFuncs = {
-        {std::regex("smallint"), "hashint2extended(%)"},
-        {std::regex("integer"), "hashint4extended(%)"},
-        {std::regex("bigint"), "hashint8extended(%)"},
-        {std::regex("text|character varying(\\([0-9]+\\))?"), "hashtextextended(%)"},
-        {std::regex("character(\\([0-9]+\\))?"), "hashbpcharextended(%)"},
-        {std::regex("uuid"), "uuid_hash_extended(%)"},
-        {std::regex("boolean"), "hashint4extended(%::pg_catalog.int4)"},
-        // date - date is an integer; timestamptz - timestamptz an interval
-        // (the casts between the types depend on TimeZone: not sent)
-        {std::regex("date"), "hashint4extended(% OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date)"},
-        {std::regex("timestamp(\\([0-9]\\))? without time zone"), "timestamp_hash_extended(%)"},
+        {std::regex("smallint"), "pg_catalog.hashint2extended(%, 0)"},
+        {std::regex("integer"), "pg_catalog.hashint4extended(%, 0)"},
+        {std::regex("bigint"), "pg_catalog.hashint8extended(%, 0)"},
+        {std::regex("text|character varying(\\([0-9]+\\))?"), "pg_catalog.hashtextextended(%, 0)"},
+        {std::regex("character(\\([0-9]+\\))?"), "pg_catalog.hashbpcharextended(%, 0)"},
+        {std::regex("uuid"), "pg_catalog.uuid_hash_extended(%, 0)"},
+        {std::regex("boolean"), "pg_catalog.hashint4extended(%::pg_catalog.int4, 0)"},
+        // a date as its days since 2000-01-01 (its internal value), infinity
+        // and -infinity too (date - date refuses them: the query failed);
+        // the casts between date and the timestamp types depend on TimeZone
+        {std::regex("date"),
+         "pg_catalog.hashint4extended(CASE WHEN % OPERATOR(pg_catalog.=) 'infinity'::pg_catalog.date THEN 2147483647 "
+         "WHEN % OPERATOR(pg_catalog.=) '-infinity'::pg_catalog.date THEN '-2147483648'::pg_catalog.int4 "
+         "ELSE % OPERATOR(pg_catalog.-) '2000-01-01'::pg_catalog.date END, 0)"},
+        {std::regex("timestamp(\\([0-9]\\))? without time zone"), "pg_catalog.timestamp_hash_extended(%, 0)"},
+        // the instant as UTC wall-clock time: timezone(interval, ...) is
+        // immutable and keeps infinity (timestamptz - timestamptz refuses it)
         {std::regex("timestamp(\\([0-9]\\))? with time zone"),
-         "interval_hash_extended(% OPERATOR(pg_catalog.-) '2000-01-01 00:00:00+00'::pg_catalog.timestamptz)"},
-        // numeric's hash function hashes equal values alike where their text
-        // differs (9 = 9.0), and verify compares the text: a second element,
-        // the scale (NULL for NaN; COALESCE is not sent), tells them apart.
-        // interval ('1 day' = '24
-        // hours') and jsonb (1.0 = 1.00) have the same fault and nothing
-        // postgres_fdw sends tells those apart (every function of their
-        // text has a collation that is not a foreign column's: not sent):
-        // they hash by their text, and their ranges' rows cross to compare.
+         "pg_catalog.timestamp_hash_extended(pg_catalog.timezone('00:00:00'::pg_catalog.interval, %), 0)"},
+        // numeric's hash function hashes equal values of different text
+        // alike (9 = 9.0), and NaN, Infinity and -Infinity all as 0: a second
+        // element, the scale, or -1, -2, -3 for those. interval ('1 day' =
+        // '24 hours') and jsonb (1.0 = 1.00) have the same fault and nothing
+        // postgres_fdw sends tells those apart: they hash by their text, and
+        // their ranges' rows cross to compare.
         {std::regex("numeric(\\([0-9, ]+\\))?"),
-         "hash_numeric_extended(%, 0), pg_catalog.scale(%)::pg_catalog.int8"},
-        {std::regex("real"), "hashfloat4extended(%)"},
-        {std::regex("double precision"), "hashfloat8extended(%)"},
+         "pg_catalog.hash_numeric_extended(%, 0), (CASE WHEN % OPERATOR(pg_catalog.=) 'NaN'::pg_catalog.numeric "
+         "THEN -1 WHEN % OPERATOR(pg_catalog.=) 'Infinity'::pg_catalog.numeric THEN -2 "
+         "WHEN % OPERATOR(pg_catalog.=) '-Infinity'::pg_catalog.numeric THEN -3 ELSE pg_catalog.scale(%) END)"
+         "::pg_catalog.int8"},
+        // -0 = 0, both hashed as 0 (every NaN alike, as verify's text 'NaN'):
+        // a second element, the sign bit (atan2(-0, -1) is -pi)
+        {std::regex("real"), "pg_catalog.hashfloat4extended(%, 0), " + kSignBit},
+        {std::regex("double precision"), "pg_catalog.hashfloat8extended(%, 0), " + kSignBit},
         // (md5(%) is not sent: its text has no collation of a foreign column)
-        {std::regex("bytea"), "hash_array_extended(ARRAY[%])"},
+        {std::regex("bytea"), "pg_catalog.hash_array_extended(ARRAY[%], 0)"},
     };
-    static const std::regex kArray("(.*)\\[\\]");
+    // Element types whose hash tells apart every two values of different
+    // text: an array of one of them hashes its elements with their hash
+    // function, plus its bounds, which hash_array ignores ('[0:1]={1,2}' and
+    // '{1,2}'; '{{1,2},{3,4}}' and '{{1,2,3,4}}'): those of the first
+    // dimension, and of the others (up to 6) when it has more than one; an
+    // array of any other type hashes by its text.
+    static const std::regex kExactElement(
+        "smallint|integer|bigint|text|character varying(\\([0-9]+\\))?|character(\\([0-9]+\\))?|uuid|boolean|bytea");
+    static const std::string kArray = [] {
+        std::string dims;
+        for (int d = 2; d <= 6; ++d)
+            dims += std::string(d > 2 ? ", " : "") + "pg_catalog.array_lower(%, " + std::to_string(d) +
+                    "), pg_catalog.array_upper(%, " + std::to_string(d) + ")";
+        return "pg_catalog.hash_array_extended(%, 0), pg_catalog.hash_array_extended(ARRAY[pg_catalog.array_lower(%, 1), "
+               "pg_catalog.array_upper(%, 1)], 0), CASE WHEN pg_catalog.array_ndims(%) OPERATOR(pg_catalog.>) 1 THEN "
+               "pg_catalog.hash_array_extended(ARRAY[" + dims + "], 0) END";
+    }();
+    static const std::regex kArrayType("(.*)\\[\\]");
     const std::string col = "t." + quote_ident(column);
+    auto expand = [&](std::string call) {
+        size_t at = 0;
+        while ((at = call.find('%', at)) != std::string::npos) {
+            call.replace(at, 1, col);
+            at += col.size();
+        }
+        return call;
+    };
     std::smatch m;
     std::string base = type;
     bool array = false;
-    while (std::regex_match(base, m, kArray)) {
+    while (std::regex_match(base, m, kArrayType)) {
         base = m[1].str();
         array = true;
     }
-    // Element types whose hash tells apart every two values of different
-    // text: an array of one of them hashes its elements with their hash
-    // function, and a second element of its first lower bound and number of
-    // dimensions (hash_array ignores the bounds: '[0:1]={1,2}' and '{1,2}');
-    // an array of any other type by its text.
-    static const std::regex kExactElement(
-        "smallint|integer|bigint|text|character varying(\\([0-9]+\\))?|character(\\([0-9]+\\))?|uuid|boolean|bytea");
-    for (auto& f : kFuncs) {
-        if (!std::regex_match(base, f.first)) continue;
-        if (array) {
-            if (!std::regex_match(base, kExactElement)) break;
-            return "pg_catalog.hash_array_extended(" + col + ", 0), (pg_catalog.array_lower(" + col +
-                   ", 1) OPERATOR(pg_catalog.*) 8 OPERATOR(pg_catalog.+) pg_catalog.array_ndims(" + col +
-                   "))::pg_catalog.int8";
-        }
-        std::string call = "pg_catalog." + f.second;
-        size_t at;
-        while ((at = call.find('%')) != std::string::npos) call.replace(at, 1, col);
-        if (f.second.find("%,") == std::string::npos) call.insert(call.size() - 1, ", 0");  // the seed
-        return call;
+    if (array) {
+        if (std::regex_match(base, kExactElement)) return expand(kArray);
+    } else {
+        for (auto& f : kFuncs)
+            if (std::regex_match(base, f.first)) return expand(f.second);
     }
-    return "pg_catalog.hashtextextended(" + col + "::pg_catalog.text, 0)";
+    // the text in the "C" collation: bytes, not a nondeterministic collation's equality
+    return "pg_catalog.hashtextextended(" + col + "::pg_catalog.text COLLATE pg_catalog.\"C\", 0)";
 }
 
 std::string via_hash_sql(const std::string& rel, const std::vector<std::string>& hashes, const std::string& predicate) {
@@ -108,8 +137,13 @@ const char* kForeignSql =
     "WHERE s.srvname OPERATOR(pg_catalog.=) $1 AND ft.ftoptions OPERATOR(pg_catalog.@>) "
     "  ARRAY['schema_name=' OPERATOR(pg_catalog.||) $2, 'table_name=' OPERATOR(pg_catalog.||) $3]";
 
+// (a column of a nondeterministic collation: type "-", hashed by its text:
+// its type's hash function hashes the strings that collation calls equal
+// alike)
 const char* kColumnsSql =
-    "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+    "SELECT a.attname, CASE WHEN co.collisdeterministic OPERATOR(pg_catalog.=) false THEN '-' "
+    "ELSE pg_catalog.format_type(a.atttypid, a.atttypmod) END FROM pg_catalog.pg_attribute a "
+    "LEFT JOIN pg_catalog.pg_collation co ON co.oid OPERATOR(pg_catalog.=) a.attcollation "
     "WHERE a.attrelid OPERATOR(pg_catalog.=) $1::pg_catalog.regclass AND a.attnum OPERATOR(pg_catalog.>) 0 "
     " AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) '' ORDER BY a.attnum";
 
@@ -152,7 +186,9 @@ private:
     struct Table {
         std::string rel, foreign;               // quoted names
         std::vector<std::string> cols, hashes;  // both sides have cols (the target's order)
+        std::map<std::string, std::string> ftypes;  // the foreign table's column types
     };
+    std::string source_timezone_;  // --since: the source's TimeZone, once read
     std::map<std::pair<std::string, std::string>, Table> tables_;
 
     void connect() {
@@ -165,12 +201,44 @@ private:
     }
 
     // The foreign table of w's source relation (quoted), or an error naming it.
-    std::string foreign_of(const WorkItem& w) {
-        Result f = tgt_->exec_params(kForeignSql, {opt_.via_server, w.schema, w.name});
+    std::string foreign_of(const WorkItem& w) { return foreign_of(w.kind, w.schema, w.name); }
+    std::string foreign_of(const std::string& kind, const std::string& schema, const std::string& name) {
+        Result f = tgt_->exec_params(kForeignSql, {opt_.via_server, schema, name});
         if (PQntuples(f.get()) != 1)
-            throw Error("source: " + w.kind + " \"" + w.schema + "." + w.name + "\" has no foreign table of server \"" +
+            throw Error("source: " + kind + " \"" + schema + "." + name + "\" has no foreign table of server \"" +
                         opt_.via_server + "\" (it does not exist on the source, or was not imported)");
         return PQgetvalue(f.get(), 0, 0);
+    }
+
+    // --since: "column >= since" with since a constant of the column's type,
+    // which postgres_fdw sends (an index of the source serves it); a
+    // timestamp or date column takes the time or the day of since in the
+    // source's TimeZone (as copy-table --merge --since, whose source session
+    // has the source's default): the reset_val of TimeZone in the source's
+    // pg_settings, read through the server's foreign table of
+    // pg_catalog.pg_settings (fdwcopy sync --via-fdw --since creates it).
+    std::string since_predicate(const WorkItem& w, const Table& t) {
+        static const std::regex kTs("timestamp(\\([0-9]\\))? without time zone"),
+            kTstz("timestamp(\\([0-9]\\))? with time zone");
+        auto c = t.ftypes.find(opt_.updated_at);
+        if (c == t.ftypes.end())
+            throw Error("source: table \"" + w.schema + "." + w.name + "\" has no column \"" + opt_.updated_at +
+                        "\" (--updated-at)");
+        std::string cast = "pg_catalog.timestamptz", since = opt_.since;
+        if (c->second == "date" || std::regex_match(c->second, kTs)) {
+            cast = c->second == "date" ? "pg_catalog.date" : "pg_catalog.timestamp";
+            if (source_timezone_.empty())
+                source_timezone_ = tgt_->scalar("SELECT reset_val FROM " + foreign_of("view", "pg_catalog", "pg_settings") +
+                                                " WHERE name OPERATOR(pg_catalog.=) 'TimeZone'");
+            Result r = tgt_->exec_params("SELECT pg_catalog.timezone($2, $1::pg_catalog.timestamptz)::" + cast +
+                                             "::pg_catalog.text",
+                                         {opt_.since, source_timezone_});
+            since = PQgetvalue(r.get(), 0, 0);
+        } else if (!std::regex_match(c->second, kTstz)) {
+            throw Error("source: column \"" + opt_.updated_at + "\" of table \"" + w.schema + "." + w.name +
+                        "\" is of type " + c->second + ", not timestamptz, timestamp or date (--updated-at)");
+        }
+        return quote_ident(opt_.updated_at) + " OPERATOR(pg_catalog.>=) " + quote_literal(since) + "::" + cast;
     }
 
     const Table& table(const WorkItem& w) {
@@ -183,6 +251,7 @@ private:
         std::map<std::string, std::string> ftype;
         Result fc = tgt_->exec_params(kColumnsSql, {t.foreign});
         for (int i = 0; i < PQntuples(fc.get()); ++i) ftype[PQgetvalue(fc.get(), i, 0)] = PQgetvalue(fc.get(), i, 1);
+        t.ftypes = ftype;
         Result tc = tgt_->exec_params(kColumnsSql, {t.rel});
         std::vector<std::string> only_target;
         for (int i = 0; i < PQntuples(tc.get()); ++i) {
@@ -252,6 +321,9 @@ private:
         r.merged = true;
         std::string list;
         for (size_t i = 0; i < t.cols.size(); ++i) list += (i ? ", " : "") + quote_ident(t.cols[i]);
+        if (!opt_.since.empty() && w.whole())
+            throw Error("a table without a key range cannot be merged with --since (only a range of a primary or "
+                        "unique not-null key can)");
         tgt_->exec("BEGIN");
         tgt_->exec("SET CONSTRAINTS ALL DEFERRED");
         if (w.whole()) {
@@ -265,6 +337,8 @@ private:
             for (auto& k : keys)
                 if (!std::count(t.cols.begin(), t.cols.end(), k)) throw Error("key column \"" + k + "\" is not on both sides");
             const std::string pred = w.predicate();
+            // --since: the source's rows changed since then only
+            const std::string src_pred = opt_.since.empty() ? pred : pred + " AND " + since_predicate(w, t);
             std::string key_list, t_keys, t_row, x_row, set;
             for (size_t i = 0; i < keys.size(); ++i) {
                 key_list += (i ? ", " : "") + quote_ident(keys[i]);
@@ -292,7 +366,7 @@ private:
                                                        ")::pg_catalog.text IS DISTINCT FROM ROW(" + x_row +
                                                        ")::pg_catalog.text";
                 Result u = tgt_->exec("WITH s AS MATERIALIZED (SELECT " + list + " FROM ONLY " + t.foreign + " WHERE " +
-                                      pred + "), u AS (INSERT INTO " + t.rel + " AS t (" + list +
+                                      src_pred + "), u AS (INSERT INTO " + t.rel + " AS t (" + list +
                                       ") OVERRIDING SYSTEM VALUE SELECT " + list + " FROM s ON CONFLICT (" + key_list +
                                       ") " + action +
                                       " RETURNING t.xmax OPERATOR(pg_catalog.=) '0'::pg_catalog.xid AS inserted) "

@@ -11,16 +11,23 @@
 
 namespace fdwcopy {
 
-// The hash of one column of a row over alias t, a bigint, for a column of
-// type (format_type text): a call of the type's own extended hash function
-// that postgres_fdw sends to the remote server (a built-in immutable
-// function on the column; the integer types, text, varchar, char, uuid,
-// boolean, date, timestamp[tz], interval, numeric, floats, jsonb, bytea, and
-// arrays of these), so that an aggregate over it is computed on the source;
-// else hashtextextended of the column's text (computed on the target: the
-// range's rows then cross the network). Equal values hash alike on any two
-// servers (the functions hash partitioning relies on); numeric, real and
-// double precision hash by value (1.0 and 1.00 alike).
+// The hash of one column of a row over alias t: one or more bigint elements
+// (comma-separated) for hash_array_extended, for a column of type
+// (format_type text, "-" when the two sides' types differ or the collation
+// is nondeterministic). Two rows hash alike only when the column's text, as
+// fdwcopy verify compares it, is the same (up to hash collisions). Where the
+// type has a hash function postgres_fdw sends to the remote server (a
+// built-in immutable function; the integer types, text, varchar, char, uuid,
+// boolean, date, timestamp[tz], numeric, floats, bytea, and arrays of the
+// integer, text, uuid, boolean and bytea types), that function, so that the
+// aggregate over the range is computed on the source, with a second element
+// for what it hashes alike of different text: a numeric's scale (9, 9.0) or
+// NaN/Infinity, a float's sign (-0, 0), an array's bounds ('[0:0]={8}',
+// '{8}'; '{{1,2},{3,4}}', '{{1,2,3,4}}'); a date and timestamptz hashed so
+// that infinity and -infinity work. Any other type (interval, jsonb, json,
+// enums, domains, composite and range types, other arrays) hashes by its
+// text in the "C" collation, computed on the target: the range's rows then
+// cross the network. Equal values hash alike on any two servers.
 std::string via_column_hash(const std::string& column, const std::string& type);
 
 // SELECT count(*)::text, COALESCE(sum(hash_array_extended(ARRAY[hashes]::int8[],

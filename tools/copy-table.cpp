@@ -102,7 +102,6 @@ int main(int argc, char** argv) {
     if (opt.via_diff && opt.via_server.empty()) return cli.usage_error("--diff needs --via-fdw");
     if (!opt.via_server.empty()) {
         if (opt.merge == opt.via_diff) return cli.usage_error("--via-fdw needs either --merge or --diff");
-        if (cli.has("since")) return cli.usage_error("--since cannot be used with --via-fdw");
         if (!target_table.empty()) return cli.usage_error("--target-table cannot be used with --via-fdw");
     }
     opt.progress = cli.vm.count("progress") > 0 || (isatty(2) && log_verbosity() >= 0);

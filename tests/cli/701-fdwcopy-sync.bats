@@ -30,12 +30,9 @@ setup() {
 	W="$BATS_TEST_TMPDIR/work"
 }
 
-
-# results_sum FILE TABLE COLUMN: the sum of a result line column for TABLE.
-results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += $c } END { print s + 0 }' "$1"; }
-
 @test "sync: a drifted target becomes equal under verify; only differing ranges move" {
 	sync_drift
+	sync_drift_special
 	run ! fdwcopy verify -q --source "$S" --target "$T"
 	fdwcopy sync --delete --jobs 2 --chunk-rows 500 --min-chunk-rows 50 --dir "$W" \
 		--source "$S" --target "$T" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
@@ -43,10 +40,11 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 	fdwcopy verify --source "$S" --target "$T"
 	r="$W/results"
 	# Exactly the drift came back (result columns 16-18: inserted, updated,
-	# deleted): t_int updated 10, 2500, 1234, 77, inserted 7 (the key change),
-	# 1500, 1501, deleted 90000, 5000, 6000; one row each elsewhere, and the
-	# two rows inserted into t_comp deleted.
-	[ "$(results_sum "$r" t_int 17)" -eq 4 ]
+	# deleted): t_int updated 10, 2500, 1234, 77, 600 (-0), 2801 (infinities,
+	# an array's shape), inserted 7 (the key change), 1500, 1501, deleted
+	# 90000, 5000, 6000; one row each elsewhere, and the two rows inserted
+	# into t_comp deleted.
+	[ "$(results_sum "$r" t_int 17)" -eq 6 ]
 	[ "$(results_sum "$r" t_int 16)" -eq 3 ]
 	[ "$(results_sum "$r" t_int 18)" -eq 3 ]
 	[ "$(results_sum "$r" t_text 17)" -eq 1 ] && [ "$(results_sum "$r" t_text 16)" -eq 1 ] &&
@@ -63,7 +61,7 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 	grep -q $'^table\t[0-9]*\tpublic\tt_nokey\t.*\t-\t-\t-\t-\t300\t' "$r"
 	# The sequence is set to the source's value.
 	[ "$(psql_on dst t -Atc "SELECT last_value FROM t_int_id_seq")" -eq 3000 ]
-	grep -q '^  public.t_int  *[0-9]* *[0-9]* *3 *4 *3$' "$BATS_TEST_TMPDIR/out"
+	grep -q '^  public.t_int  *[0-9]* *[0-9]* *3 *6 *3$' "$BATS_TEST_TMPDIR/out"
 }
 
 @test "sync: an unchanged target moves no row; a second run after a sync moves none" {
@@ -123,10 +121,14 @@ results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += 
 @test "table-diff: the row hash sees NULLs moved between columns, values swapped between rows, and values equal but written differently" {
 	psql_on src -c "DROP DATABASE IF EXISTS h" -c "CREATE DATABASE h"
 	psql_on src h <<'SQL'
-CREATE TABLE t_h (id int PRIMARY KEY, a text, b text, j jsonb, i interval, arr int[], n numeric, ts timestamptz);
+CREATE TABLE t_h (id int PRIMARY KEY, a text, b text, j jsonb, i interval, arr int[], n numeric, ts timestamptz,
+  f float8, r real, d date, t timestamp);
 INSERT INTO t_h SELECT g, CASE WHEN g = 5 THEN NULL ELSE 'a' || g END, CASE WHEN g = 5 THEN 'a5' ELSE 'b' || g END,
-  jsonb_build_object('n', g), g * interval '1 hour', ARRAY[g, g + 1], g, '2024-01-01 00:00+00'::timestamptz + g * interval '1 minute'
+  jsonb_build_object('n', g), g * interval '1 hour', ARRAY[g, g + 1], g, '2024-01-01 00:00+00'::timestamptz + g * interval '1 minute',
+  g - 20, g - 20, '2024-01-01'::date + g, '2024-01-01'::timestamp + g * interval '1 minute'
 FROM generate_series(1, 2000) g;
+UPDATE t_h SET n = 'NaN', f = 'NaN' WHERE id = 22;
+UPDATE t_h SET d = 'infinity', ts = 'infinity', t = '-infinity' WHERE id = 30;
 SQL
 	psql_on dst -c "DROP DATABASE IF EXISTS h" -c "CREATE DATABASE h"
 	pg_dump -d "$(pgsb_conninfo src h)" | psql -X -q -v ON_ERROR_STOP=1 -d "$(pgsb_conninfo dst h)" >/dev/null
@@ -137,7 +139,9 @@ SQL
 	[ ! -s "$BATS_TEST_TMPDIR/diff" ]
 	# each change alone, then undone: (NULL, 'a5') -> ('a5', NULL); two rows
 	# swap a value; jsonb 7 -> 7.0; interval 24 hours -> 1 day; an array's
-	# lower bound; numeric 9 -> 9.0; the last column of one row
+	# lower bound and shape; numeric 9 -> 9.0, NaN -> NULL; float 0 -> -0
+	# and NULL, NaN -> NULL; the infinities of date, timestamptz and
+	# timestamp; a microsecond of a timestamptz
 	while IFS='|' read -r change undo; do
 		psql_on dst h -c "$change"
 		table-diff -q <"$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/diff"
@@ -150,6 +154,15 @@ UPDATE t_h SET j = '{"n": 7.0}' WHERE id = 7|UPDATE t_h SET j = '{"n": 7}' WHERE
 UPDATE t_h SET i = '1 day' WHERE id = 24|UPDATE t_h SET i = '24:00:00' WHERE id = 24
 UPDATE t_h SET arr = '[0:1]={8,9}' WHERE id = 8|UPDATE t_h SET arr = '{8,9}' WHERE id = 8
 UPDATE t_h SET n = 9.0 WHERE id = 9|UPDATE t_h SET n = 9 WHERE id = 9
+UPDATE t_h SET arr = '{{12},{13}}' WHERE id = 12|UPDATE t_h SET arr = '{12,13}' WHERE id = 12
+UPDATE t_h SET n = NULL WHERE id = 22|UPDATE t_h SET n = 'NaN' WHERE id = 22
+UPDATE t_h SET f = '-0' WHERE id = 20|UPDATE t_h SET f = 0 WHERE id = 20
+UPDATE t_h SET r = '-0' WHERE id = 20|UPDATE t_h SET r = 0 WHERE id = 20
+UPDATE t_h SET f = NULL WHERE id = 20|UPDATE t_h SET f = 0 WHERE id = 20
+UPDATE t_h SET f = NULL WHERE id = 22|UPDATE t_h SET f = 'NaN' WHERE id = 22
+UPDATE t_h SET d = '-infinity' WHERE id = 30|UPDATE t_h SET d = 'infinity' WHERE id = 30
+UPDATE t_h SET ts = '-infinity' WHERE id = 30|UPDATE t_h SET ts = 'infinity' WHERE id = 30
+UPDATE t_h SET t = 'infinity' WHERE id = 30|UPDATE t_h SET t = '-infinity' WHERE id = 30
 UPDATE t_h SET ts = ts + interval '1 microsecond' WHERE id = 1500|UPDATE t_h SET ts = ts - interval '1 microsecond' WHERE id = 1500
 CASES
 	table-diff -q <"$BATS_TEST_TMPDIR/chunks" >"$BATS_TEST_TMPDIR/diff"

@@ -45,10 +45,6 @@ setup() {
 	W="$BATS_TEST_TMPDIR/work"
 }
 
-# results_sum FILE TABLE COLUMN: the sum of a result line column for TABLE
-# (13: rows streamed, 16: inserted, 17: updated, 18: deleted).
-results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += $c } END { print s + 0 }' "$1"; }
-
 @test "sync --since: only the rows changed since then are read and merged; --since last continues" {
 	fdwcopy sync --since '2021-01-01 00:00+00' --updated-at updated_at --dir "$W" >"$BATS_TEST_TMPDIR/out"
 	cat "$BATS_TEST_TMPDIR/out"

@@ -82,6 +82,7 @@ unslow() {
 
 @test "sync --via-fdw: a drifted target becomes equal; nothing of the mode is left; the password is in no log nor ps" {
 	sync_drift
+	sync_drift_special
 	# the target's own FDW layer, which the sync must not touch
 	psql_on dst t -c "CREATE EXTENSION postgres_fdw" -c "CREATE SERVER own_srv FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'x')" \
 		-c "CREATE USER MAPPING FOR postgres SERVER own_srv OPTIONS (user 'me')" -c "CREATE SCHEMA own_schema"
@@ -96,7 +97,7 @@ unslow() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"via-fdw: the target reads the source through the temporary foreign server fdwcopy_via_"* ]]
 	[[ $output == *"via-fdw: dropped the temporary foreign server fdwcopy_via_"*", its user mapping and schemas"* ]]
-	grep -q '^  public.t_int  *6  *[0-9]*  *3  *4  *3$' <<<"$output"
+	grep -q '^  public.t_int  *6  *[0-9]*  *3  *6  *3$' <<<"$output"
 	grep -q '^  public.t_same  *4  *0  *0  *0  *0$' <<<"$output"
 	# (the data: the target's own FDW objects are in its schema only)
 	fdwcopy verify --data-only --target "$T"
@@ -194,9 +195,12 @@ SQL
 	run --separate-stderr fdwcopy sync --via-fdw --schema
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"--via-fdw cannot be used with --schema"* ]]
-	run --separate-stderr fdwcopy sync --via-fdw --since 2024-01-01 --updated-at ts
+	run --separate-stderr fdwcopy sync --via-fdw --delete-extra-tables
 	[ "$status" -eq 2 ]
-	[[ $stderr == *"--via-fdw cannot be used with --since"* ]]
+	[[ $stderr == *"--via-fdw cannot be used with --delete-extra-tables"* ]]
+	run --separate-stderr fdwcopy sync --via-fdw --since 2024-01-01 --updated-at ts --delete
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--since cannot be used with --delete (rows deleted on the source are not seen)"* ]]
 	psql_on dst t -c "CREATE ROLE plain LOGIN" -c "GRANT ALL ON ALL TABLES IN SCHEMA public TO plain"
 	run --separate-stderr fdwcopy sync --via-fdw --target "$(pgsb_conninfo dst t) user=plain"
 	echo "$stderr"
@@ -205,27 +209,122 @@ SQL
 	[ -z "$(leftovers)" ]
 }
 
-# (last: it adds a table to the source)
-@test "sync --via-fdw: values their type's hash calls equal but whose text differs (numeric 7.0, an array's bounds, jsonb 42.0) are found and merged" {
-	for side in "src s" "dst t"; do
-		# shellcheck disable=SC2086 # "cluster database"
-		psql_on $side -c "CREATE TABLE t_types (id int PRIMARY KEY, n numeric, a int[], ts timestamptz, b bytea, d date, f float8, ok boolean)" \
-			-c "INSERT INTO t_types SELECT g, g, ARRAY[g], '2024-01-01 00:00+00'::timestamptz + g * interval '1 min', '\\x01', '2024-01-01'::date + g, g / 3.0, g % 2 = 0 FROM generate_series(1, 100) g"
-	done
-	# (numeric's, hash_array's and jsonb's hash functions call these equal; verify compares the text)
-	psql_on dst t -c "UPDATE t_types SET n = 7.0 WHERE id = 7" -c "UPDATE t_types SET a = '[0:0]={8}' WHERE id = 8" \
-		-c "UPDATE t_int SET j = jsonb_set(j, '{g}', '42.0') WHERE id = 42"
-	run ! fdwcopy verify -q --target "$T"
-	from=$(($(wc -l <"$PGSB_DIR/src.log") + 1))
-	run --separate-stderr fdwcopy sync --via-fdw --dir "$W"
+@test "sync --via-fdw --since: only the source rows changed since then cross, through the foreign tables; --since last continues; --dry-run writes nothing" {
+	# a source of its own: this test changes it
+	psql_on src -c "DROP DATABASE IF EXISTS s3" -c "CREATE DATABASE s3 TEMPLATE s"
+	FDWCOPY_SOURCE="$(pgsb_conninfo src s3) user=mover password=Via-Sekr3t"
+	run --separate-stderr fdwcopy sync --via-fdw --since '2030-01-01 00:00+00' --updated-at ts --dir "$W"
 	echo "$output"; echo "$stderr"
 	[ "$status" -eq 0 ]
-	grep -q '^  public.t_types  *1  *1  *0  *2  *0$' <<<"$output"
+	# nothing changed since 2030: of t_int only its row dated infinity was read
+	[ "$(results_sum "$W/results" t_int 13)" -eq 1 ]
+	[ "$(results_sum "$W/results" t_int 17)" -eq 0 ]
+	[[ $output == *"since 2030-01-01 00:00:00.000000+00: 1 tables merged from their rows with ts >= it"* ]]
+	[ -s "$W/since" ]
+	[ -z "$(leftovers)" ]
+	psql_on src s3 <<'SQL'
+UPDATE t_int SET txt = 'changed', ts = now() WHERE id IN (5, 50, 1500, 2999);
+INSERT INTO t_int (id, txt, ts) VALUES (4001, 'new', now());
+UPDATE t_text SET v = 'changed' WHERE code = 'key 6';
+SQL
+	# and on the target an old row that --since does not see
+	psql_on dst t -c "UPDATE t_int SET txt = 'drift' WHERE id = 1000"
+	pg_dump --data-only -d "$T" | grep -v '^\\\(un\)\?restrict ' | md5sum >"$BATS_TEST_TMPDIR/before"
+	run --separate-stderr fdwcopy sync --via-fdw --dry-run --since last --updated-at ts --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	pg_dump --data-only -d "$T" | grep -v '^\\\(un\)\?restrict ' | md5sum >"$BATS_TEST_TMPDIR/after"
+	cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	grep -q '^  public.t_int  *since (ts) ' <<<"$output"
+	[ -z "$(leftovers)" ]
+	run --separate-stderr fdwcopy sync --via-fdw --since last --updated-at ts --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	# exactly the 5 changed rows of t_int crossed (and the one dated infinity): 4 updated, 1 inserted
+	[ "$(results_sum "$W/results" t_int 13)" -eq 6 ]
+	[ "$(results_sum "$W/results" t_int 16)" -eq 1 ]
+	[ "$(results_sum "$W/results" t_int 17)" -eq 4 ]
+	# the table without the column is compared and its range merged
+	[ "$(results_sum "$W/results" t_text 17)" -eq 1 ]
+	[ "$(psql_on dst t -Atc "SELECT count(*) FROM t_int WHERE txt IN ('changed', 'new')")" -eq 5 ]
+	[ "$(psql_on dst t -Atc "SELECT txt FROM t_int WHERE id = 1000")" = drift ]
+	[ -z "$(leftovers)" ]
+	# a third run: nothing changed since the second one
+	run --separate-stderr fdwcopy sync --via-fdw --since last --updated-at ts --dir "$W"
+	[ "$status" -eq 0 ]
+	[ "$(results_sum "$W/results" t_int 13)" -eq 1 ]
+	# a date column: the day of --since in the source's TimeZone (its pg_settings through the server)
+	run --separate-stderr fdwcopy sync --via-fdw --since '2040-01-01 00:00+00' --updated-at d --dir "$W.d"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	[ "$(results_sum "$W.d/results" t_int 13)" -eq 1 ]
+	# the drifted old row put back: the target equals the source
+	psql_on dst t -c "UPDATE t_int SET txt = 'row 1000' || E'\twith tab\nand newline' WHERE id = 1000" >/dev/null
+	fdwcopy verify -q --target "$T" --source "$(pgsb_conninfo src s3)"
+}
+
+# (last: it adds tables to the source)
+@test "sync --via-fdw: values their type's hash calls equal but whose text differs (numeric 5.0, NaN, Infinity; float -0; array bounds and shapes), infinities, and types hashed by their text are found and merged" {
+	for side in "src s" "dst t"; do
+		# shellcheck disable=SC2086 # "cluster database"
+		psql_on $side <<'SQL'
+CREATE TABLE t_types (id int PRIMARY KEY, n numeric, a int[], ts timestamptz, b bytea, d date, f float8, ok boolean, r real);
+INSERT INTO t_types SELECT g, g, ARRAY[g], '2024-01-01 00:00+00'::timestamptz + g * interval '1 min', '\x01',
+  '2024-01-01'::date + g, g / 3.0, g % 2 = 0, g / 3.0 FROM generate_series(1, 100) g;
+UPDATE t_types SET f = 0 WHERE id IN (15, 25);
+UPDATE t_types SET r = '-0' WHERE id = 35;
+UPDATE t_types SET n = 'NaN' WHERE id = 45;
+UPDATE t_types SET n = 'Infinity' WHERE id = 55;
+UPDATE t_types SET d = 'infinity' WHERE id = 65;
+UPDATE t_types SET ts = '-infinity' WHERE id = 75;
+UPDATE t_types SET a = '{{85},{86}}' WHERE id = 85;
+CREATE DOMAIN fl AS float8;
+CREATE TYPE fpair AS (x float8, y text);
+CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE TABLE t_text_hashed (id int PRIMARY KEY, dm fl, c fpair, e mood, s text COLLATE ci, sa text[] COLLATE ci);
+INSERT INTO t_text_hashed SELECT g, 0, '(0,y)', 'ok', 'abc', '{abc}' FROM generate_series(1, 50) g;
+SQL
+	done
+	# each change alone in its range of 10 rows: what their hash functions
+	# call equal and verify (the text) does not (numeric 5 and 5.0, Infinity
+	# and -Infinity; float 0 and -0; arrays' bounds and shapes); NULLs for
+	# values hashed as 0 (float 0, numeric NaN); infinities (date - date and
+	# timestamptz - timestamptz, the former hashes, refuse them); and types
+	# hashed by their text: a domain, a composite type, an enum, a
+	# nondeterministic collation (whose hash calls 'abc' and 'ABC' equal)
+	psql_on dst t <<'SQL'
+UPDATE t_types SET n = 5.0 WHERE id = 5;
+UPDATE t_types SET f = '-0' WHERE id = 15;
+UPDATE t_types SET f = NULL WHERE id = 25;
+UPDATE t_types SET r = 0 WHERE id = 35;
+UPDATE t_types SET n = NULL WHERE id = 45;
+UPDATE t_types SET n = '-Infinity' WHERE id = 55;
+UPDATE t_types SET d = '-infinity' WHERE id = 65;
+UPDATE t_types SET ts = 'infinity' WHERE id = 75;
+UPDATE t_types SET a = '{{85,86}}' WHERE id = 85;
+UPDATE t_types SET a = '[0:0]={95}' WHERE id = 95;
+UPDATE t_text_hashed SET dm = '-0' WHERE id = 5;
+UPDATE t_text_hashed SET c = '(-0,y)' WHERE id = 15;
+UPDATE t_text_hashed SET s = 'ABC' WHERE id = 25;
+UPDATE t_text_hashed SET sa = '{ABC}' WHERE id = 35;
+UPDATE t_text_hashed SET e = 'sad' WHERE id = 45;
+UPDATE t_int SET j = jsonb_set(j, '{g}', '42.0') WHERE id = 42;
+SQL
+	run ! fdwcopy verify -q --target "$T"
+	from=$(($(wc -l <"$PGSB_DIR/src.log") + 1))
+	run --separate-stderr fdwcopy sync --via-fdw --chunk-rows 10 --include-table 't_t*' --dir "$W"
+	echo "$output"; echo "$stderr"
+	[ "$status" -eq 0 ]
+	grep -q '^  public.t_types  *10  *10  *0  *10  *0$' <<<"$output"
+	grep -q '^  public.t_text_hashed  *5  *5  *0  *5  *0$' <<<"$output"
+	run --separate-stderr fdwcopy sync --via-fdw --include-table t_int --dir "$W.2"
+	[ "$status" -eq 0 ]
 	grep -q '^  public.t_int  *[0-9]*  *1  *0  *1  *0$' <<<"$output"
 	run -0 fdwcopy verify -q --target "$T"
-	[ "$(psql_on dst t -Atc "SELECT n::text, array_lower(a, 1) FROM t_types WHERE id IN (7, 8) ORDER BY id")" = "7|1
-8|1" ]
-	# t_types' aggregate was sent to the source, the scale and the bounds with it
+	[ "$(psql_on dst t -Atc "SELECT n::text, array_lower(a, 1) FROM t_types WHERE id IN (5, 95) ORDER BY id")" = "5|1
+95|1" ]
+	# t_types' aggregate was sent to the source, with the scale, the sign and the bounds
 	tail -n +"$from" "$PGSB_DIR/src.log" | grep 'FROM public.t_types' | head -n 2
-	tail -n +"$from" "$PGSB_DIR/src.log" | grep -q 'sum(hash_array_extended(ARRAY\[hashint4extended(id, 0::bigint), hash_numeric_extended(n, 0::bigint), scale(n)::bigint, hash_array_extended(a, 0::bigint), ((array_lower(a, 1) \* 8) + array_ndims(a))::bigint, .*FROM public.t_types'
+	tail -n +"$from" "$PGSB_DIR/src.log" | grep 'sum(hash_array_extended(ARRAY\[hashint4extended(id, 0::bigint), hash_numeric_extended(n, 0::bigint), .*scale(n).*hash_array_extended(a, 0::bigint), .*array_upper(a, 6).*timestamp_hash_extended(timezone(.*atan2(f, .*FROM public.t_types' | head -n 1 | grep -q .
 }

@@ -1,12 +1,15 @@
 # Fixtures of the sync tests (701, 702, 703), loaded after pgsandbox.bash:
-# the drifting tables of the source, and the target's "base" database that
-# each test copies (CREATE DATABASE t TEMPLATE base).
+# the drifting tables of the source, the target's "base" database that each
+# test copies (CREATE DATABASE t TEMPLATE base), and the sums of copy-table's
+# result lines.
 # shellcheck shell=bash
 
 # sync_source_sql: the source tables of 701 and 703, as SQL: integer (with
 # text with tabs and newlines, numeric, timestamptz, bytea, jsonb, an array,
-# NULLs, date, float8, boolean), text, uuid and composite keys, a table
-# without a key, and a table nobody changes.
+# NULLs, date, float8, boolean; and values whose type's hash function calls
+# equal what verify (the text) does not: float8 -0 and 0, numeric NaN, a
+# two-dimensional array; infinite dates and timestamps), text, uuid and
+# composite keys, a table without a key, and a table nobody changes.
 sync_source_sql() {
 	cat <<'SQL'
 CREATE TABLE t_int (id serial PRIMARY KEY, txt text, num numeric(12,3), ts timestamptz, b bytea,
@@ -16,6 +19,10 @@ SELECT 'row ' || g || E'\twith tab\nand newline', g * 1.125, '2024-01-01 00:00+0
   decode(md5(g::text), 'hex'), jsonb_build_object('g', g, 'even', g % 2 = 0), ARRAY[g, g + 1],
   CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END, '2024-01-01'::date + g, g / 7.0, g % 3 = 0
 FROM generate_series(1, 3000) g;
+UPDATE t_int SET f = '-0', num = 'NaN' WHERE id = 600;
+UPDATE t_int SET f = 0 WHERE id = 601;
+UPDATE t_int SET d = 'infinity', ts = '-infinity' WHERE id = 2800;
+UPDATE t_int SET d = '-infinity', ts = 'infinity', arr = '{{2801,2802},{2803,2804}}' WHERE id = 2801;
 CREATE TABLE t_text (code text PRIMARY KEY, v text);
 INSERT INTO t_text SELECT 'key ' || g || CASE g % 4 WHEN 0 THEN E'\t(tab)' WHEN 1 THEN E'\n"nl",' ELSE '' END, 'v' || g
 FROM generate_series(1, 1200) g;
@@ -61,3 +68,19 @@ DELETE FROM t_nokey WHERE n = 3;
 SELECT setval('t_int_id_seq', 5);
 SQL
 } >/dev/null
+
+# sync_drift_special: 2 more rows of t_int updated on the target to what
+# their types' hash functions call equal and verify (the text) does not: 600
+# from -0 to 0, 2801 to the other infinities and another array shape; in
+# ranges of 500 rows, each alone in its range.
+sync_drift_special() {
+	psql_on dst t <<'SQL'
+UPDATE t_int SET f = 0 WHERE id = 600;
+UPDATE t_int SET d = 'infinity', ts = '-infinity', arr = '{{2801,2802,2803,2804}}' WHERE id = 2801;
+SQL
+} >/dev/null
+
+# results_sum FILE TABLE COLUMN: the sum of a result line column of
+# copy-table (13: rows read from the source, 16: inserted, 17: updated, 18:
+# deleted) over TABLE's lines.
+results_sum() { awk -F'\t' -v t="$2" -v c="$3" '$1 == "table" && $4 == t { s += $c } END { print s + 0 }' "$1"; }
