@@ -413,18 +413,11 @@ private:
         }
         CopyOutLines sl(*src_), tl(*tgt_);
         std::string line;
-        auto reader = [&line](CopyOutLines& l) {
-            return [&l, &line](std::string* k, std::string* h) {
-                if (!l.next(&line)) return false;
-                split_key_hash(line, k, h);
-                return true;
-            };
-        };
         // Keys kept: up to the share allowed of the range's estimated rows
         // (at least 1000); past it the lists are only counted.
         const size_t max_keys = static_cast<size_t>(std::max<int64_t>(1000, w.rows * opt_.row_diff_max / 100 + 1));
         try {
-            diff_sorted_lists(reader(sl), reader(tl), order, max_keys, d);
+            diff_sorted_lists(key_hash_reader(sl, &line), key_hash_reader(tl, &line), order, max_keys, d);
         } catch (...) {
             // Drop both sessions' COPYs: the caller's cleanup() resets them.
             src_.reset();
@@ -485,13 +478,6 @@ private:
             }
             CopyOutLines sl(*lsrc_), tl(*ltgt_);
             std::string line;
-            auto reader = [&line](CopyOutLines& l) {
-                return [&l, &line](std::string* k, std::string* h) {
-                    if (!l.next(&line)) return false;
-                    split_key_hash(line, k, h);
-                    return true;
-                };
-            };
             auto apply = [&] {
                 apply_row_diff(w, keys, mt, batch, t0, rows, streamed, r);
                 ++batches;
@@ -510,7 +496,8 @@ private:
                 tgt_->exec("BEGIN");
                 tgt_->exec("SET CONSTRAINTS ALL DEFERRED");
             };
-            diff_sorted_streams(reader(sl), reader(tl), order, emit, &batch.source_rows, &batch.target_rows);
+            diff_sorted_streams(key_hash_reader(sl, &line), key_hash_reader(tl, &line), order, emit, &batch.source_rows,
+                                &batch.target_rows);
             if (!batch.upsert.empty() || !batch.remove.empty()) apply();
             lsrc_->exec("COMMIT");
             ltgt_->exec("COMMIT");

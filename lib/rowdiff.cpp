@@ -141,6 +141,14 @@ void split_key_hash(const std::string& line, std::string* key, std::string* hash
     hash->assign(line, tab + 1, std::string::npos);
 }
 
+KeyHashNext key_hash_reader(CopyOutLines& lines, std::string* line) {
+    return [&lines, line](std::string* k, std::string* h) {
+        if (!lines.next(line)) return false;
+        split_key_hash(*line, k, h);
+        return true;
+    };
+}
+
 std::string array_literal(const std::vector<std::string>& values) {
     std::string out = "{";
     for (size_t i = 0; i < values.size(); ++i) {

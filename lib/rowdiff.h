@@ -107,6 +107,12 @@ private:
 // unescaped (COPY text escapes); throws Error on another field count.
 void split_key_hash(const std::string& line, std::string* key, std::string* hash);
 
+// The KeyHashNext of a (key, hash) COPY read by lines: each call reads the
+// next line into *line (a buffer the caller keeps, which may be shared by
+// readers called one at a time) and splits it (split_key_hash); false at
+// the end of the COPY. Errors as CopyOutLines::next and split_key_hash.
+KeyHashNext key_hash_reader(CopyOutLines& lines, std::string* line);
+
 // An SQL condition over alias t that is true for the rows whose key (columns
 // keys, of types types: format_type text, qualified as needed) is one of
 // key_literals (row literals as ROW(keys)::text gives them, or for a key of
