@@ -1042,45 +1042,31 @@ Error item_error(const std::string& prefix, const Error& e) {
 int run_copy_table(const std::string& source, const std::string& target, const std::vector<std::string>& items,
                    const CopyOptions& opt) {
     const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
-    std::mutex out_mu, err_mu;
-    std::atomic<bool> failed{false};
-    ItemSource source_lines(items);
-    // An error, its detail and its hint are separate writes: keep each
-    // report's lines together when two workers fail at once.
-    auto fail_with = [&](const Error& e, bool can_go_on) {
-        {
-            std::lock_guard<std::mutex> lk(err_mu);
-            report(e);
-        }
-        failed.store(true);
-        if (!can_go_on) source_lines.stop();
-    };
+    WorkLineRun run(items);
     auto worker = [&] {
         Copier copier(source, target, opt);
         std::string l;
-        while (source_lines.next(&l)) {
+        while (run.next(&l)) {
             WorkItem w;
             try {
                 w = parse_work_line(l);
             } catch (const Error& e) {
-                fail_with(e, opt.keep_going);
+                run.fail(e, !opt.keep_going);
                 continue;
             }
             ItemResult r;
             try {
                 r = copier.copy(w);
             } catch (const Error& e) {
-                fail_with(item_error("could not copy " + describe(w) + ": ", e), opt.keep_going);
+                run.fail(item_error("could not copy " + describe(w) + ": ", e), !opt.keep_going);
                 continue;
             }
-            std::lock_guard<std::mutex> lk(out_mu);
-            if (!write_all(1, format_result_line(r) + "\n"))
-                fail_with(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)),
-                          false);
+            if (!run.write_line(format_result_line(r)))
+                run.fail(Error("could not write the result line of " + describe(w) + ": " + std::strerror(errno)), true);
         }
     };
     run_workers(jobs, [&](int) { worker(); });
-    return failed.load() ? 1 : 0;
+    return run.status();
 }
 
 }  // namespace fdwcopy

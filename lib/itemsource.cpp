@@ -1,6 +1,8 @@
 // Work lines from arguments or stdin, shared by worker threads (see itemsource.h).
 #include "itemsource.h"
 
+#include "log.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
@@ -32,6 +34,20 @@ bool ItemSource::next(std::string* out) {
         return true;
     }
     return false;
+}
+
+void WorkLineRun::fail(const Error& e, bool stop) {
+    {
+        std::lock_guard<std::mutex> lk(err_mu_);
+        report(e);
+    }
+    failed_.store(true);
+    if (stop) lines_.stop();
+}
+
+bool WorkLineRun::write_line(const std::string& line) {
+    std::lock_guard<std::mutex> lk(out_mu_);
+    return write_all(1, line + "\n");
 }
 
 void run_workers(int jobs, const std::function<void(int)>& work) {

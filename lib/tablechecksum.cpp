@@ -310,35 +310,27 @@ int run_table_checksum(const std::string& source, const std::string& target, con
     } catch (const Error& e) {
         return report(e);
     }
-    std::mutex out_mu, err_mu;
-    std::atomic<bool> failed{false};
-    ItemSource lines(items);
-    auto fail_with = [&](const Error& e) {
-        std::lock_guard<std::mutex> lk(err_mu);
-        report(e);
-        failed.store(true);
-    };
+    WorkLineRun run(items);
     auto worker = [&](Comparer& cmp) {
         std::string l;
-        while (lines.next(&l)) {
+        while (run.next(&l)) {
             WorkItem w;
             try {
                 w = parse_work_line(l);
             } catch (const Error& e) {
-                fail_with(e);
+                run.fail(e, false);
                 continue;
             }
             ChecksumResult r = cmp.compare(w);
-            if (r.source.failed) fail_with(r.source.error);
-            if (r.target.failed) fail_with(r.target.error);
-            std::lock_guard<std::mutex> lk(out_mu);
-            if (!write_all(1, format_checksum_line(r) + "\n"))
-                fail_with(Error("could not write the result of " + checksum_subject(w) + ": " +
-                                std::strerror(errno)));
+            if (r.source.failed) run.fail(r.source.error, false);
+            if (r.target.failed) run.fail(r.target.error, false);
+            if (!run.write_line(format_checksum_line(r)))
+                run.fail(Error("could not write the result of " + checksum_subject(w) + ": " + std::strerror(errno)),
+                         false);
         }
     };
     run_workers(jobs, [&](int i) { worker(*comparers[i]); });
-    return failed.load() ? 1 : 0;
+    return run.status();
 }
 
 }  // namespace fdwcopy

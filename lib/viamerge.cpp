@@ -391,37 +391,28 @@ private:
 
 int run_via_fdw(const std::string& target, const std::vector<std::string>& items, const CopyOptions& opt) {
     const int jobs = opt.jobs < 1 ? 1 : opt.jobs;
-    std::mutex out_mu, err_mu;
-    std::atomic<bool> failed{false};
-    ItemSource lines(items);
-    auto fail_with = [&](const Error& e) {
-        {
-            std::lock_guard<std::mutex> lk(err_mu);
-            report(e);
-        }
-        failed.store(true);
-        if (!opt.keep_going) lines.stop();
-    };
+    WorkLineRun run(items);
     auto worker = [&] {
         ViaMerger m(target, opt);
         std::string l, out;
-        while (lines.next(&l)) {
+        while (run.next(&l)) {
             WorkItem w;
             try {
                 w = parse_work_line(l);
                 if (!m.run(w, &out)) continue;
             } catch (const Error& e) {
-                fail_with(item_error(std::string(opt.via_diff ? "could not compare " : "could not merge ") +
-                                         (w.kind.empty() ? "a work line" : describe(w)) + ": ",
-                                     e));
+                run.fail(item_error(std::string(opt.via_diff ? "could not compare " : "could not merge ") +
+                                        (w.kind.empty() ? "a work line" : describe(w)) + ": ",
+                                    e),
+                         !opt.keep_going);
                 continue;
             }
-            std::lock_guard<std::mutex> lk(out_mu);
-            if (!write_all(1, out + "\n")) fail_with(Error(std::string("could not write a line: ") + std::strerror(errno)));
+            if (!run.write_line(out))
+                run.fail(Error(std::string("could not write a line: ") + std::strerror(errno)), !opt.keep_going);
         }
     };
     run_workers(jobs, [&](int) { worker(); });
-    return failed.load() ? 1 : 0;
+    return run.status();
 }
 
 }  // namespace fdwcopy
